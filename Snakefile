@@ -1,0 +1,24 @@
+# Xpresso: predicting mRNA levels from promoter sequence and mRNA half-life features.
+# Run `snakemake --cores N` (demo data) or see README.md for the real-data and cluster routes.
+from pathlib import Path
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/demo.smk"
+include: "rules/figures.smk"
+
+
+report: "workflow/report/workflow.rst"
+
+
+rule all:
+    default_target: True
+    input:
+        all_targets(),

@@ -1,0 +1,5 @@
+import sys
+
+from xpressoflow.cli import main
+
+sys.exit(main())
