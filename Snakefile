@@ -12,6 +12,7 @@ configfile: "config.yaml"
 
 include: "rules/common.smk"
 include: "rules/demo.smk"
+include: "rules/download.smk"
 include: "rules/figures.smk"
 
 
