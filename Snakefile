@@ -13,6 +13,10 @@ configfile: "config.yaml"
 include: "rules/common.smk"
 include: "rules/demo.smk"
 include: "rules/download.smk"
+include: "rules/annotation.smk"
+include: "rules/expression.smk"
+include: "rules/dataset.smk"
+include: "rules/figures_data.smk"
 include: "rules/figures.smk"
 
 

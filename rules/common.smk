@@ -55,7 +55,7 @@ DEMO_FILES = [
 ]
 
 # Figure panels the workflow can build, each its own target results/figures/<fig>.pdf.
-FIGURES = ["figS1"]
+FIGURES = ["fig2c", "figS1"]
 
 
 wildcard_constraints:
@@ -74,5 +74,9 @@ def figure_targets():
     return [f"results/figures/{fig}.pdf" for fig in FIGURES]
 
 
+def dataset_targets():
+    return [f"results/{dataset}/dataset.h5" for dataset in DATASETS]
+
+
 def all_targets():
-    return figure_targets()
+    return dataset_targets() + figure_targets()

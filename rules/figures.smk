@@ -5,3 +5,8 @@
 rule figures:
     input:
         figure_targets(),
+
+
+rule datasets:
+    input:
+        dataset_targets(),

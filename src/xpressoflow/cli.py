@@ -25,6 +25,34 @@ def _simulate(args: argparse.Namespace) -> None:
     simulate(Path(args.outdir), config=config, seed=args.seed)
 
 
+def _predict(args: argparse.Namespace) -> None:
+    from xpressoflow import predict
+
+    if bool(args.fasta) == bool(args.bed):
+        raise ValueError("give exactly one of --fasta or --bed (with --genome)")
+    if args.bed and not args.genome:
+        raise ValueError("--bed needs --genome (the genome FASTA the windows refer to)")
+    if args.fasta:
+        predictions = predict.score_fasta(
+            args.model,
+            args.fasta,
+            half_life=args.half_life,
+            center=args.center,
+            batch_size=args.batch_size,
+        )
+    else:
+        predictions = predict.score_bed(
+            args.model,
+            args.bed,
+            args.genome,
+            half_life=args.half_life,
+            flank_bp=args.flank_bp,
+            batch_size=args.batch_size,
+        )
+    predict.write_predictions(predictions, args.output)
+    log.info("wrote %d predictions to %s", len(predictions), args.output)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xpressoflow", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -38,6 +66,35 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--tiny", action="store_true", help="the small test configuration")
     simulate.add_argument("--genes-per-species", type=int, default=None)
     simulate.set_defaults(func=_simulate)
+
+    score = commands.add_parser(
+        "predict",
+        help="score promoter sequences with a trained or the published Xpresso model",
+        description="Predict log10 expression (model units) for promoter sequences.",
+    )
+    score.add_argument("--model", required=True, help=".keras model or published Keras-2 .h5")
+    score.add_argument("--fasta", help="FASTA, each record the model's window length")
+    score.add_argument(
+        "--center",
+        action="store_true",
+        help="crop/N-pad FASTA records of other lengths around their centre",
+    )
+    score.add_argument("--bed", help="BED6 windows (name = id, strand used)")
+    score.add_argument("--genome", help="genome FASTA (indexed) for --bed")
+    score.add_argument(
+        "--flank-bp",
+        type=int,
+        default=None,
+        help="BED windows are ±flank around the TSS: crop the model's window",
+    )
+    score.add_argument(
+        "--half-life",
+        default=None,
+        help="TSV of half-life features by id (missing: zeros = average gene)",
+    )
+    score.add_argument("--batch-size", type=int, default=256)
+    score.add_argument("-o", "--output", required=True, help="output TSV (id, prediction)")
+    score.set_defaults(func=_predict)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""Figure panels: one function per panel, saved as PDF and PNG."""
