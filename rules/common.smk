@@ -18,6 +18,8 @@ if SRC_DIR not in _pythonpath:
 SOURCE = config["source"]
 SPECIES = ["human", "mouse"]
 DATASETS = ["human", "mouse", "k562", "gm12878", "mesc"]
+# Bring-your-own-data sets (config custom_datasets:), built through the same code path.
+CUSTOM_DATASETS = sorted(config["custom_datasets"])
 
 # Raw files every source provides under resources/<source>/ (docs/formats.md); the ENCODE
 # quantifications (mouse/encode/) and the demo ground truth (truth/) are directories.
@@ -61,6 +63,8 @@ FIGURES = ["fig2c", "figS1"]
 wildcard_constraints:
     species="|".join(SPECIES),
     dataset="|".join(DATASETS),
+    # A pattern that matches nothing when no custom data set is configured.
+    custom="|".join(CUSTOM_DATASETS) or "(?!x)x",
     fig="|".join(FIGURES),
     source="demo|real",
 
@@ -70,12 +74,19 @@ def raw(path):
     return f"resources/{SOURCE}/{path}"
 
 
+def custom_dataset_inputs(wildcards):
+    """The user's files for one custom data set (the keys present in its config entry)."""
+    spec = config["custom_datasets"][wildcards.custom]
+    keys = ["labels", "fasta", "bed", "genome", "half_lives"]
+    return {key: spec[key] for key in keys if key in spec}
+
+
 def figure_targets():
     return [f"results/figures/{fig}.pdf" for fig in FIGURES]
 
 
 def dataset_targets():
-    return [f"results/{dataset}/dataset.h5" for dataset in DATASETS]
+    return [f"results/{dataset}/dataset.h5" for dataset in DATASETS + CUSTOM_DATASETS]
 
 
 def all_targets():

@@ -64,3 +64,27 @@ rule dataset_mouse_cells:
         seed=config["seed"],
     script:
         "../workflow/scripts/build_dataset.py"
+
+
+rule dataset_custom:
+    input:
+        unpack(custom_dataset_inputs),
+    output:
+        h5="results/{custom}/dataset.h5",
+        excluded="results/{custom}/dataset_excluded_genes.tsv",
+    log:
+        "logs/dataset/{custom}.log",
+    benchmark:
+        "benchmarks/dataset/{custom}.tsv"
+    conda:
+        "../envs/bio.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=30,
+    params:
+        spec=lambda wildcards: config["custom_datasets"][wildcards.custom],
+        splits=config["splits"],
+        seed=config["seed"],
+    script:
+        "../workflow/scripts/build_custom_dataset.py"

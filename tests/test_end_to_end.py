@@ -41,7 +41,7 @@ def test_nothing_left_to_do_and_single_figure_rebuilds_alone(finished_run):
 
     (finished_run / "results" / "figures" / "figS1.pdf").unlink()
     result = run_snakemake(
-        ["-n", "--configfile", "config.yaml", "results/figures/figS1.pdf"], cwd=finished_run
+        ["results/figures/figS1.pdf", "-n", "--configfile", "config.yaml"], cwd=finished_run
     )
     out = result.stdout + result.stderr
     assert result.returncode == 0, out

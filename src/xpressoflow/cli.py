@@ -53,6 +53,12 @@ def _predict(args: argparse.Namespace) -> None:
     log.info("wrote %d predictions to %s", len(predictions), args.output)
 
 
+def _build_dataset(args: argparse.Namespace) -> None:
+    from xpressoflow.dataset import run_build_dataset
+
+    run_build_dataset(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xpressoflow", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -95,6 +101,15 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--batch-size", type=int, default=256)
     score.add_argument("-o", "--output", required=True, help="output TSV (id, prediction)")
     score.set_defaults(func=_predict)
+
+    from xpressoflow.dataset import add_build_dataset_arguments
+
+    build = commands.add_parser(
+        "build-dataset",
+        help="turn your own promoters + expression labels into a model-ready dataset.h5",
+    )
+    add_build_dataset_arguments(build)
+    build.set_defaults(func=_build_dataset)
     return parser
 
 

@@ -330,23 +330,32 @@ def build_user_dataset(
     return pd.concat([genes_excluded, excluded], ignore_index=True)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """CLI: python -m xpressoflow.dataset --labels L.tsv (--fasta P.fa | --bed P.bed --genome G.fa)
-    [--half-lives H.tsv] --out dataset.h5"""
-    parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("--labels", required=True)
-    parser.add_argument("--fasta")
-    parser.add_argument("--bed")
-    parser.add_argument("--genome")
-    parser.add_argument("--half-lives")
-    parser.add_argument("--out", required=True)
+def add_build_dataset_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of the bring-your-own-data command (here and `xpressoflow build-dataset`)."""
+    parser.add_argument("--labels", required=True,
+                        help="TSV: gene_id and expression_log10 (or expression, raw)")
+    parser.add_argument("--fasta", help="promoter FASTA, one record per gene, equal lengths")
+    parser.add_argument("--bed", help="promoter windows (BED6, name = gene_id)")
+    parser.add_argument("--genome", help="genome FASTA for --bed")
+    parser.add_argument("--half-lives", help="TSV: gene_id and numeric half-life features")
+    parser.add_argument("--out", required=True, help="output dataset.h5")
     parser.add_argument("--excluded", help="TSV of genes left out (default: beside --out)")
     parser.add_argument("--seed", type=int, default=SplitConfig.seed)
-    args = parser.parse_args(argv)
+
+
+def run_build_dataset(args: argparse.Namespace) -> None:
     excluded = build_user_dataset(args.labels, args.out, args.fasta, args.bed, args.genome,
                                   args.half_lives, SplitConfig(seed=args.seed))
     excluded_path = args.excluded or os.path.splitext(args.out)[0] + "_excluded.tsv"
     excluded.to_csv(excluded_path, sep="\t", index=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """CLI: python -m xpressoflow.dataset --labels L.tsv (--fasta P.fa | --bed P.bed --genome G.fa)
+    [--half-lives H.tsv] --out dataset.h5"""
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    add_build_dataset_arguments(parser)
+    run_build_dataset(parser.parse_args(argv))
 
 
 if __name__ == "__main__":
