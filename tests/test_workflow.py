@@ -116,3 +116,20 @@ def test_envs_pin_the_same_versions_as_pyproject():
                     assert version == pip_pins[name], f"{env_file.name}: {name}"
                     checked += 1
     assert checked >= 10
+
+
+def test_schema_demo_defaults_match_the_simulator():
+    """config.schema.yaml's demo: defaults must be the simulator's own defaults."""
+    from xpressoflow.demo import DEFAULT_CONFIG
+
+    schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    demo = schema["properties"]["demo"]["properties"]
+    assert {key: spec["default"] for key, spec in demo.items()} == DEFAULT_CONFIG
+
+
+def test_test_config_is_the_tiny_simulator_config():
+    from xpressoflow.demo import DEFAULT_CONFIG, TINY_CONFIG
+
+    test_config = yaml.safe_load((REPO / "configs" / "test.yaml").read_text())["demo"]
+    changed = {k: v for k, v in TINY_CONFIG.items() if v != DEFAULT_CONFIG[k]}
+    assert test_config == changed
