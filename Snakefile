@@ -17,6 +17,10 @@ include: "rules/annotation.smk"
 include: "rules/expression.smk"
 include: "rules/dataset.smk"
 include: "rules/figures_data.smk"
+include: "rules/search.smk"
+include: "rules/train.smk"
+include: "rules/predict.smk"
+include: "rules/figures_model.smk"
 include: "rules/figures.smk"
 
 

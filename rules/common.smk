@@ -57,7 +57,16 @@ DEMO_FILES = [
 ]
 
 # Figure panels the workflow can build, each its own target results/figures/<fig>.pdf.
-FIGURES = ["fig2c", "figS1"]
+FIGURES = ["fig1b", "fig1c", "fig2a", "fig2b", "fig2c", "figS1", "figS2a", "figS2b"]
+
+# Modelling: the search runs on one data set, in rounds of trials_per_round trials.
+SEARCH = config["search"]
+SEARCH_ROUNDS = [f"{r:03d}" for r in range(SEARCH["rounds"])]
+SEARCH_POSITIONS = [f"{p:02d}" for p in range(SEARCH["trials_per_round"])]
+TRAIN_TRIALS = [f"{t:02d}" for t in range(config["train"]["trials"])]
+CV_FOLDS = [f"{f:02d}" for f in range(config["splits"]["n_folds"])]
+CV_TRIALS = [f"{t:02d}" for t in range(config["cv"]["trials"])]
+SUBSAMPLING = config["subsampling"]
 
 
 wildcard_constraints:
@@ -67,6 +76,13 @@ wildcard_constraints:
     custom="|".join(CUSTOM_DATASETS) or "(?!x)x",
     fig="|".join(FIGURES),
     source="demo|real",
+    algo="|".join(SEARCH["algorithms"]),
+    round="[0-9]{3}",
+    pos="[0-9]{2}",
+    trial="[0-9]{2}",
+    fold="[0-9]{2}",
+    draw="[0-9]{2}",
+    fraction="[0-9.]+",
 
 
 def raw(path):
@@ -81,6 +97,107 @@ def custom_dataset_inputs(wildcards):
     return {key: spec[key] for key in keys if key in spec}
 
 
+def search_dir(algo):
+    return f"results/{SEARCH['dataset']}/search/{algo}"
+
+
+def previous_round_trials(wildcards):
+    """The cumulative trials table of the round before (none before round 000)."""
+    round_index = int(wildcards.round)
+    if round_index == 0:
+        return []
+    return f"{search_dir(wildcards.algo)}/round_{round_index - 1:03d}/trials.tsv"
+
+
+def round_results(wildcards):
+    return expand(
+        "{dir}/round_{round}/results/r{round}_t{pos}.json",
+        dir=search_dir(wildcards.algo),
+        round=wildcards.round,
+        pos=SEARCH_POSITIONS,
+    )
+
+
+def final_trials_tables():
+    """The trials table after the last round, one per search algorithm."""
+    return [
+        f"{search_dir(algo)}/round_{SEARCH_ROUNDS[-1]}/trials.tsv"
+        for algo in SEARCH["algorithms"]
+    ]
+
+
+def hyperparameter_inputs(wildcards):
+    if config["train"]["architecture"] != "search":
+        return {}
+    return {
+        "trials": final_trials_tables(),
+        "manual": f"results/{SEARCH['dataset']}/search/manual.json",
+    }
+
+
+def train_results(wildcards):
+    return expand(
+        "results/{dataset}/train/trial_{trial}/result.json",
+        dataset=wildcards.dataset,
+        trial=TRAIN_TRIALS,
+    )
+
+
+def cv_results(wildcards):
+    return expand(
+        "results/{dataset}/cv/fold_{fold}/trial_{trial}/result.json",
+        dataset=wildcards.dataset,
+        fold=CV_FOLDS,
+        trial=CV_TRIALS,
+    )
+
+
+def subsampling_results(wildcards):
+    return expand(
+        "results/{dataset}/subsampling/fraction_{fraction}/draw_{draw}/trial_{trial}/result.json",
+        dataset=wildcards.dataset,
+        fraction=[str(f) for f in SUBSAMPLING["fractions"]],
+        draw=[f"{d:02d}" for d in range(SUBSAMPLING["draws"])],
+        trial=[f"{t:02d}" for t in range(SUBSAMPLING["trials"])],
+    )
+
+
+def published_model_url(wildcards):
+    return config["published_models"][wildcards.species]["url"]
+
+
+def published_model_md5(wildcards):
+    return config["published_models"][wildcards.species].get("md5")
+
+
+def predict_inputs(wildcards):
+    """Model and sequence files of one predict: entry (config)."""
+    spec = config["predict"][wildcards.name]
+    model = spec["model"]
+    if model in DATASETS + CUSTOM_DATASETS:
+        model = f"results/{model}/model.keras"
+    elif model.startswith("published_"):
+        model = f"resources/published/{model.removeprefix('published_')}_xpresso.h5"
+    files = {"model": model}
+    files.update(
+        {
+            key: spec[key]
+            for key in ("fasta", "bed", "genome", "half_life")
+            if key in spec
+        }
+    )
+    return files
+
+
+def model_targets():
+    per_dataset = ["model.keras", "test_metrics.tsv", "cv_predictions.tsv"]
+    return [f"results/{d}/{name}" for d in DATASETS for name in per_dataset]
+
+
+def prediction_targets():
+    return [f"results/predictions/{name}.tsv" for name in sorted(config["predict"])]
+
+
 def figure_targets():
     return [f"results/figures/{fig}.pdf" for fig in FIGURES]
 
@@ -90,4 +207,4 @@ def dataset_targets():
 
 
 def all_targets():
-    return dataset_targets() + figure_targets()
+    return dataset_targets() + model_targets() + figure_targets() + prediction_targets()

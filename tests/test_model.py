@@ -163,3 +163,33 @@ def test_crop_window_matches_the_authors_columns():
     assert crop_window(codes[0], 10_000, -1500, 1500).shape == (3000,)
     with pytest.raises(ValueError, match="does not fit"):
         crop_window(codes, 10_000, -10_500, 0)
+
+
+def test_search_space_can_be_narrowed_for_quick_searches():
+    from hyperopt.pyll.stochastic import sample
+
+    from xpressoflow.model import hparams_from_sample, search_space
+
+    ranges = {"upstream_bp": [-2000, -500, 500], "downstream_bp": [0, 1000, 500],
+              "filters_exponent": [4, 5, 1], "max_conv_blocks": 2, "max_dense_layers": 1}
+    space = search_space(ranges)
+    rng = np.random.default_rng(11)
+    drawn = [hparams_from_sample(sample(space, rng=rng)) for _ in range(30)]
+    assert all(-2000 <= h["upstream_bp"] <= -500 for h in drawn)
+    assert all(0 <= h["downstream_bp"] <= 1000 for h in drawn)
+    assert all(len(h["conv_blocks"]) <= 2 for h in drawn)
+    assert all(len(h["dense_layers"]) == 1 for h in drawn)
+    assert all(b["filters"] in (16, 32) for h in drawn for b in h["conv_blocks"])
+    # Both depths are reachable, so the narrowing did not collapse the choice.
+    assert {len(h["conv_blocks"]) for h in drawn} == {1, 2}
+
+
+def test_search_ranges_reject_unknown_keys_and_bad_bounds():
+    from xpressoflow.model import search_ranges
+
+    with pytest.raises(ValueError, match="unknown search range 'windw'"):
+        search_ranges({"windw": [0, 1, 1]})
+    with pytest.raises(ValueError, match="upstream_bp"):
+        search_ranges({"upstream_bp": [0, -500, 500]})
+    with pytest.raises(ValueError, match="max_conv_blocks"):
+        search_ranges({"max_conv_blocks": 5})

@@ -290,16 +290,49 @@ def _power_of_two(label: str, exponent_bounds: tuple[int, int, int]):
     return 2 ** _quniform(label, exponent_bounds)
 
 
-def _conv_block_space(index: int) -> dict:
+# Table 1 ranges as (low, high, step); `search_space(ranges)` may narrow them (demo budgets).
+TABLE1_RANGES = {
+    "batch_size_exponent": _BATCH_SIZE_EXPONENT,
+    "upstream_bp": _UPSTREAM_BP,
+    "downstream_bp": _DOWNSTREAM_BP,
+    "filters_exponent": _FILTERS_EXPONENT,
+    "kernel_size": _KERNEL_SIZE,
+    "dilation": _DILATION,
+    "pool_size": _POOL_SIZE,
+    "units_exponent": _UNITS_EXPONENT,
+    "max_conv_blocks": MAX_CONV_BLOCKS,
+    "max_dense_layers": MAX_DENSE_LAYERS,
+}
+
+
+def search_ranges(overrides: dict | None = None) -> dict:
+    """Table 1 ranges with `overrides` applied; unknown keys and inverted ranges are errors."""
+    ranges = dict(TABLE1_RANGES)
+    for key, value in (overrides or {}).items():
+        if key not in ranges:
+            raise ValueError(f"unknown search range {key!r}; known: {sorted(ranges)}")
+        ranges[key] = value if key.startswith("max_") else tuple(value)
+    for key, value in ranges.items():
+        if key.startswith("max_"):
+            limit = TABLE1_RANGES[key]
+            if not 1 <= int(value) <= limit:
+                raise ValueError(f"search range {key} must be within 1..{limit}, got {value}")
+        elif not (len(value) == 3 and value[0] < value[1] and value[2] > 0):
+            raise ValueError(f"search range {key} must be [low, high, step] with low < high, "
+                             f"got {value}")
+    return ranges
+
+
+def _conv_block_space(index: int, ranges: dict) -> dict:
     return {
-        "filters": _power_of_two(f"conv{index}_filters", _FILTERS_EXPONENT),
-        "kernel_size": _quniform(f"conv{index}_kernel_size", _KERNEL_SIZE),
-        "dilation": _quniform(f"conv{index}_dilation", _DILATION),
-        "pool_size": _quniform(f"conv{index}_pool_size", _POOL_SIZE),
+        "filters": _power_of_two(f"conv{index}_filters", ranges["filters_exponent"]),
+        "kernel_size": _quniform(f"conv{index}_kernel_size", ranges["kernel_size"]),
+        "dilation": _quniform(f"conv{index}_dilation", ranges["dilation"]),
+        "pool_size": _quniform(f"conv{index}_pool_size", ranges["pool_size"]),
     }
 
 
-def _conv_chain_space(index: int):
+def _conv_chain_space(index: int, ranges: dict):
     """Block `index` plus an optional deeper chain, nested as in the authors' space.
 
     Nesting (rather than one choice among four flat lists) shares block k's hyperparameters
@@ -307,38 +340,43 @@ def _conv_chain_space(index: int):
     """
     from hyperopt import hp
 
-    block = _conv_block_space(index)
-    if index == MAX_CONV_BLOCKS:
+    block = _conv_block_space(index, ranges)
+    if index == int(ranges["max_conv_blocks"]):
         return {"block": block, "deeper": None}
-    deeper = hp.choice(f"conv_blocks_after_{index}", [None, _conv_chain_space(index + 1)])
+    deeper = hp.choice(f"conv_blocks_after_{index}", [None, _conv_chain_space(index + 1, ranges)])
     return {"block": block, "deeper": deeper}
 
 
-def _dense_layer_space(index: int) -> dict:
+def _dense_layer_space(index: int, ranges: dict) -> dict:
     from hyperopt import hp
 
-    return {"units": _power_of_two(f"dense{index}_units", _UNITS_EXPONENT),
+    return {"units": _power_of_two(f"dense{index}_units", ranges["units_exponent"]),
             "dropout": hp.uniform(f"dense{index}_dropout", 0.0, 1.0)}
 
 
-def search_space() -> dict:
-    """Hyperopt space of Table 1 (the authors' ranges and steps).
+def search_space(ranges: dict | None = None) -> dict:
+    """Hyperopt space of Table 1 (the authors' ranges and steps), optionally narrowed.
 
     Batch size 2^[5,7]; upstream [-10000, 0] and downstream [0, 10000] in 500 bp steps;
     1-4 conv blocks with 2^[4,7] filters, kernel length [1, 10], dilation [1, 4] and pool
     size [5, 100] in steps of 5; 1-2 dense layers with 2^[1,8] units and dropout in [0, 1].
+    `ranges` overrides any of TABLE1_RANGES (e.g. a narrower window for a quick demo search).
     Samples (and `space_eval` of fmin's result) become builder dicts via `hparams_from_sample`.
     """
     from hyperopt import hp
 
+    ranges = search_ranges(ranges)
+    second_dense = [None]
+    if int(ranges["max_dense_layers"]) > 1:
+        second_dense.append(_dense_layer_space(2, ranges))
     return {
-        "batch_size": _power_of_two("batch_size", _BATCH_SIZE_EXPONENT),
-        "upstream_bp": _quniform("upstream_bp", _UPSTREAM_BP),
-        "downstream_bp": _quniform("downstream_bp", _DOWNSTREAM_BP),
-        "conv": _conv_chain_space(1),
+        "batch_size": _power_of_two("batch_size", ranges["batch_size_exponent"]),
+        "upstream_bp": _quniform("upstream_bp", ranges["upstream_bp"]),
+        "downstream_bp": _quniform("downstream_bp", ranges["downstream_bp"]),
+        "conv": _conv_chain_space(1, ranges),
         "dense": {
-            "first": _dense_layer_space(1),
-            "second": hp.choice("dense_layers_after_1", [None, _dense_layer_space(2)]),
+            "first": _dense_layer_space(1, ranges),
+            "second": hp.choice("dense_layers_after_1", second_dense),
         },
     }
 

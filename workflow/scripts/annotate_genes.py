@@ -7,9 +7,14 @@ from xpressoflow.tss import prepare_promoter_annotation
 
 def main(inputs, outputs, params):
     genes, excluded, bed = prepare_promoter_annotation(
-        inputs.gtf, inputs.genome, inputs.get("cage"),
+        inputs.gtf,
+        inputs.genome,
+        inputs.get("cage"),
         {"hgnc": inputs.get("hgnc"), "mgi": inputs.get("mgi")},
-        flank_bp=params.flank_bp, use_cage=params.use_cage, convention=params.convention)
+        flank_bp=params.flank_bp,
+        use_cage=params.use_cage,
+        convention=params.convention,
+    )
     with atomic_write(outputs.genes) as handle:
         genes.to_csv(handle, sep="\t", index=False)
     with atomic_write(outputs.excluded) as handle:

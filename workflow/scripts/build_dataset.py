@@ -7,9 +7,15 @@ from xpressoflow.logs import redirect_output_to_log
 
 def main(inputs, outputs, params):
     excluded = build_dataset(
-        inputs.genes, inputs.expression, inputs.genome, outputs.h5, params.flank_bp,
-        SplitConfig(**params.splits, seed=params.seed), inputs.excluded,
-        attrs={"dataset": params.dataset, "species": params.species})
+        inputs.genes,
+        inputs.expression,
+        inputs.genome,
+        outputs.h5,
+        params.flank_bp,
+        SplitConfig(**params.splits, seed=params.seed),
+        inputs.excluded,
+        attrs={"dataset": params.dataset, "species": params.species},
+    )
     with atomic_write(outputs.excluded) as handle:
         excluded.to_csv(handle, sep="\t", index=False)
 

@@ -6,10 +6,14 @@ from xpressoflow.logs import redirect_output_to_log
 
 
 def main(inputs, output, params):
-    paths = {key: inputs[key] for key in ("roadmap", "encode_dir", "mesc") if key in
-             inputs.keys()}
-    labels = expression_labels(params.dataset, paths, params.roadmap_exclude_samples,
-                               params.pseudocount, params.quantile_normalize_mouse)
+    paths = {key: inputs[key] for key in ("roadmap", "encode_dir", "mesc") if key in inputs.keys()}
+    labels = expression_labels(
+        params.dataset,
+        paths,
+        params.roadmap_exclude_samples,
+        params.pseudocount,
+        params.quantile_normalize_mouse,
+    )
     with atomic_write(output) as handle:
         labels.to_csv(handle, sep="\t", index=False)
 

@@ -7,9 +7,12 @@ from xpressoflow.plots.data_figures import fig2c_expression_distributions, one_t
 
 
 def main(inputs, pdf_path):
-    fig2c_expression_distributions(pd.read_csv(inputs.human, sep="\t"),
-                                   pd.read_csv(inputs.mouse, sep="\t"),
-                                   one_to_one_orthologs(inputs.orthologs), pdf_path)
+    fig2c_expression_distributions(
+        pd.read_csv(inputs.human, sep="\t"),
+        pd.read_csv(inputs.mouse, sep="\t"),
+        one_to_one_orthologs(inputs.orthologs),
+        pdf_path,
+    )
 
 
 if "snakemake" in globals():

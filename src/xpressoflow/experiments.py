@@ -1,0 +1,243 @@
+"""Workflow steps of the modelling stage: one function per Snakemake job.
+
+Each function reads a dataset.h5 (layout: xpressoflow.dataset), trains or evaluates, and writes
+its outputs atomically. The Snakemake scripts in workflow/scripts/ only unpack `snakemake` and
+call one of these; the building blocks (model, training, search) live in their own modules.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from xpressoflow.dataset import load_split
+from xpressoflow.io import atomic_path, atomic_write
+
+log = logging.getLogger(__name__)
+
+HOLDOUT = "holdout"
+
+
+def fold_split_name(fold: int) -> str:
+    """Name of cross-validation fold `fold` in dataset.h5 (`splits/fold_00`, ...)."""
+    return f"fold_{fold:02d}"
+
+
+def _subsample_training_genes(split: dict, train_fraction: float | None, seed: int) -> dict:
+    """Keep a random fraction of the training genes (validation and test untouched)."""
+    if train_fraction is None or train_fraction >= 1:
+        return split
+    if not 0 < train_fraction:
+        raise ValueError(f"train_fraction must be in (0, 1], got {train_fraction}")
+    train = split["train"]
+    available = len(train["gene_id"])
+    n_train = max(2, int(round(train_fraction * available)))
+    rows = np.sort(np.random.default_rng(seed).choice(available, size=n_train, replace=False))
+    split["train"] = {key: value[rows] for key, value in train.items()}
+    return split
+
+
+def load_training_data(dataset_h5, split: str = HOLDOUT, *, train_fraction: float | None = None,
+                       subsample_seed: int = 0):
+    """TrainingData of one split of dataset.h5; z-scoring was fitted on its training genes.
+
+    With train_fraction < 1 a random subset of the training genes is kept (Figure 2A); the
+    z-scoring stays the one fitted on the split's full training set.
+    """
+    import h5py
+
+    from xpressoflow.training import TrainingData
+
+    with h5py.File(dataset_h5, "r") as h5:
+        flank_bp = int(h5.attrs.get("tss_index", h5.attrs["window_bp"] // 2))
+    arrays = _subsample_training_genes(load_split(dataset_h5, split), train_fraction,
+                                       subsample_seed)
+    return TrainingData.from_split_dict(arrays, flank_bp=flank_bp)
+
+
+def hparams_for_training(architecture: str, best_search_trial: dict | None) -> dict:
+    """The configuration to train: the search's best trial, or a named architecture."""
+    from xpressoflow.model import named_architecture
+
+    if architecture == "search":
+        if best_search_trial is None:
+            raise ValueError("train.architecture is 'search' but no search result was given")
+        return best_search_trial["hparams"]
+    return named_architecture(architecture)
+
+
+def write_json(payload: dict, path) -> None:
+    with atomic_write(path) as handle:
+        json.dump(payload, handle, indent=1, sort_keys=True, default=_json_default)
+
+
+def read_json(path) -> dict:
+    with open(path) as handle:
+        return json.load(handle)
+
+
+def _json_default(value):
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def choose_hyperparameters(trials_tsvs: list, manual_record: dict | None, architecture: str,
+                           out_json) -> dict:
+    """Write the hyperparameters every dataset is trained with (paper: the best TPE trial).
+
+    With architecture 'search', the trial with the lowest validation MSE over all algorithms.
+    """
+    from xpressoflow.search import best_trial
+
+    best = None
+    if architecture == "search":
+        candidates = []
+        for path in trials_tsvs:
+            try:
+                candidates.append(best_trial(path))
+            except ValueError as error:  # an algorithm whose trials all failed
+                log.warning("%s", error)
+        if not candidates:
+            raise ValueError("no search trial finished successfully; nothing to train")
+        best = min(candidates, key=lambda c: float(c["loss"]))
+        if manual_record is not None and math.isfinite(float(manual_record["loss"])):
+            verdict = "better" if float(best["loss"]) < float(manual_record["loss"]) else "worse"
+            log.info("best searched configuration %s (validation MSE %.4f) is %s than the "
+                     "manual architecture (%.4f)", best["trial_id"], float(best["loss"]),
+                     verdict, float(manual_record["loss"]))
+    hparams = hparams_for_training(architecture, best)
+    payload = {"architecture": architecture, "hparams": hparams,
+               "search_trial": None if best is None else best["trial_id"],
+               "search_valid_mse": None if best is None else float(best["loss"]),
+               "manual_valid_mse": None if manual_record is None else manual_record["loss"]}
+    write_json(payload, out_json)
+    return payload
+
+
+def train_trial(dataset_h5, hparams_json, out_dir, *, split: str = HOLDOUT, trial: int,
+                seed: int, max_epochs: int, patience: int | None, learning_rate: float,
+                threads: int | None, train_fraction: float | None = None,
+                draw: int = 0) -> dict:
+    """One independent training trial: model.keras, history.tsv, result.json, predictions.tsv.
+
+    The trial's seed is derived from (seed, split, trial) so trials differ but rerun alike.
+    Test genes are only predicted after training, from the best-epoch weights.
+    """
+    from xpressoflow.search import derived_seed
+    from xpressoflow.training import evaluate, train_model
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    hparams = read_json(hparams_json)["hparams"]
+    split_index = 0 if split == HOLDOUT else 1 + int(split.split("_")[1])
+    # Figure 2A: each (fraction, draw) is its own random training subset; its trials share it.
+    fraction_key = int(round(1000 * (train_fraction or 1.0)))
+    trial_seed = derived_seed(seed, split_index, trial, fraction_key, draw)
+    data = load_training_data(dataset_h5, split, train_fraction=train_fraction,
+                              subsample_seed=derived_seed(seed, fraction_key, draw))
+    log.info("training trial %d on %s: %d training, %d validation genes (seed %d)", trial,
+             split, len(data.train.gene_ids), len(data.valid.gene_ids), trial_seed)
+    result = train_model(hparams, data, epochs=max_epochs, patience=patience, seed=trial_seed,
+                         learning_rate=learning_rate, checkpoint_path=out_dir / "model.keras",
+                         history_path=out_dir / "history.tsv", threads=threads)
+    test = evaluate(result.model, data, "test", hparams=hparams)
+    with atomic_write(out_dir / "predictions.tsv") as handle:
+        test.predictions_frame().to_csv(handle, sep="\t", index=False, float_format="%.6g")
+    record = {"split": split, "trial": trial, "draw": draw, "seed": trial_seed,
+              "n_train": len(data.train.gene_ids), "train_fraction": train_fraction or 1.0,
+              "best_epoch": result.best_epoch, "valid_mse": result.best_valid_mse,
+              "epochs_run": result.epochs_run, "stopped_early": result.stopped_early,
+              "wall_time_s": result.wall_time_s, "genes_per_s": result.genes_per_s,
+              "test_r2": test.r2, "test_mse": test.mse_z, "n_test": test.n}
+    write_json(record, out_dir / "result.json")
+    return record
+
+
+def best_trial_record(result_jsons: list) -> tuple[int, dict]:
+    """(index, record) of the trial with the lowest validation MSE (non-finite ones lose)."""
+    records = [read_json(path) for path in result_jsons]
+    losses = [r["valid_mse"] if math.isfinite(r["valid_mse"]) else math.inf for r in records]
+    index = int(np.argmin(losses))
+    return index, records[index]
+
+
+def select_final_model(dataset: str, result_jsons: list, out_model, out_metrics,
+                       out_predictions) -> dict:
+    """Keep the trial with the lowest validation MSE; write its model, metrics, predictions."""
+    index, record = best_trial_record(result_jsons)
+    trial_dir = Path(result_jsons[index]).parent
+    with atomic_path(out_model, suffix=".keras") as tmp:
+        shutil.copyfile(trial_dir / "model.keras", tmp)
+    with atomic_path(out_predictions) as tmp:
+        shutil.copyfile(trial_dir / "predictions.tsv", tmp)
+    metrics = pd.DataFrame([{
+        "dataset": dataset, "trial": record["trial"], "epoch": record["best_epoch"],
+        "valid_mse": record["valid_mse"], "n": record["n_test"], "r2": record["test_r2"],
+        "mse": record["test_mse"], "n_trials": len(result_jsons),
+    }])
+    with atomic_write(out_metrics) as handle:
+        metrics.to_csv(handle, sep="\t", index=False, float_format="%.6g")
+    log.info("%s: kept trial %d (epoch %d, validation MSE %.4f): test r2 %.3f on %d genes",
+             dataset, record["trial"], record["best_epoch"], record["valid_mse"],
+             record["test_r2"], record["n_test"])
+    return record
+
+
+def merge_cross_validation(result_jsons_by_fold: dict[int, list], out_predictions,
+                           out_metrics) -> pd.DataFrame:
+    """cv_predictions.tsv: every gene predicted once, by the fold model that held it out.
+
+    Per fold the trial with the lowest validation MSE is kept (best of trials, as the paper).
+    """
+    frames, metrics = [], []
+    for fold in sorted(result_jsons_by_fold):
+        index, record = best_trial_record(result_jsons_by_fold[fold])
+        trial_dir = Path(result_jsons_by_fold[fold][index]).parent
+        predictions = pd.read_csv(trial_dir / "predictions.tsv", sep="\t")
+        frames.append(pd.DataFrame({
+            "gene_id": predictions["gene_id"], "fold": fold,
+            "predicted": predictions["predicted_log10"],
+            "observed": predictions["expression_log10"],
+        }))
+        metrics.append({"fold": fold, "trial": record["trial"], "epoch": record["best_epoch"],
+                        "valid_mse": record["valid_mse"], "n": record["n_test"],
+                        "r2": record["test_r2"], "mse": record["test_mse"]})
+    merged = pd.concat(frames, ignore_index=True)
+    duplicated = merged["gene_id"].duplicated()
+    if duplicated.any():
+        raise ValueError(f"genes tested in more than one fold: {merged.gene_id[duplicated][:5]}")
+    with atomic_write(out_predictions) as handle:
+        merged.to_csv(handle, sep="\t", index=False, float_format="%.6g")
+    with atomic_write(out_metrics) as handle:
+        pd.DataFrame(metrics).to_csv(handle, sep="\t", index=False, float_format="%.6g")
+    return merged
+
+
+def subsampling_summary(result_jsons: list, out_tsv) -> pd.DataFrame:
+    """fig2a input: per (training size, draw) the best of its trials (validation MSE, test r2)."""
+    records = pd.DataFrame([read_json(path) for path in result_jsons])
+    records["valid_mse_rank"] = records["valid_mse"].fillna(np.inf)
+    best = (records.sort_values("valid_mse_rank").groupby(["n_train", "draw"], as_index=False)
+            .first().rename(columns={"n_train": "train_size"}))
+    summary = best[["train_size", "draw", "trial", "valid_mse", "test_r2"]].sort_values(
+        ["train_size", "draw"])
+    with atomic_write(out_tsv) as handle:
+        summary.to_csv(handle, sep="\t", index=False, float_format="%.6g")
+    return summary
+
+
+def threads_for_tensorflow(threads: int) -> int:
+    """TensorFlow threads of a job (at least 1; OMP follows so BLAS does not oversubscribe)."""
+    threads = max(1, int(threads))
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    return threads

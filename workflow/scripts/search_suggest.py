@@ -1,0 +1,27 @@
+"""Suggest one round of search trials from every finished trial (rule search_suggest)."""
+
+from pathlib import Path
+
+from xpressoflow.logs import redirect_output_to_log
+from xpressoflow.model import search_space
+from xpressoflow.search import suggest_round
+
+
+def main(smk) -> None:
+    with redirect_output_to_log(smk.log[0]):
+        algo = smk.wildcards.algo
+        options = {"n_startup_jobs": smk.params.startup} if algo == "tpe" else None
+        suggest_round(
+            smk.input.previous[0] if smk.input.previous else None,
+            algo,
+            int(smk.wildcards.round),
+            int(smk.params.k),
+            int(smk.params.seed),
+            space=search_space(dict(smk.params.ranges)),
+            out_dir=Path(smk.output[0]).parent,
+            algo_options=options,
+        )
+
+
+if "snakemake" in globals():
+    main(snakemake)  # noqa: F821
