@@ -31,8 +31,21 @@ def dry_run(targets: list[str], configfile: Path, workdir: Path) -> None:
         dag.execute_workflow(executor="dryrun")
 
 
-def test_default_target_dag_builds(tmp_path):
-    dry_run([], REPO / "config.yaml", tmp_path)
+@pytest.mark.parametrize("configfile", ["config.yaml", "configs/test.yaml", "configs/real.yaml"])
+def test_default_target_dag_builds(tmp_path, configfile):
+    dry_run([], REPO / configfile, tmp_path)
+
+
+def test_real_config_searches_the_whole_table1_space():
+    """--configfile merges onto config.yaml, so the real config must undo the demo narrowing."""
+    from xpressoflow.model import TABLE1_RANGES
+
+    real = yaml.safe_load((REPO / "configs" / "real.yaml").read_text())
+    ranges = {
+        key: tuple(value) if isinstance(value, list) else value
+        for key, value in real["search"]["ranges"].items()
+    }
+    assert ranges == TABLE1_RANGES
 
 
 @pytest.mark.parametrize("fig", declared_figures())

@@ -2,12 +2,13 @@
 
 from xpressoflow.logs import redirect_output_to_log
 from xpressoflow.search import merge_round
+from xpressoflow.smk import optional_input
 
 
 def main(smk) -> None:
     with redirect_output_to_log(smk.log[0]):
         merge_round(
-            smk.input.previous[0] if smk.input.previous else None,
+            optional_input(smk.input.previous),
             list(smk.input.results),
             output_tsv=smk.output.trials,
             trials_pickle=smk.output.pickle,

@@ -5,6 +5,7 @@ from pathlib import Path
 from xpressoflow.logs import redirect_output_to_log
 from xpressoflow.model import search_space
 from xpressoflow.search import suggest_round
+from xpressoflow.smk import optional_input
 
 
 def main(smk) -> None:
@@ -12,7 +13,7 @@ def main(smk) -> None:
         algo = smk.wildcards.algo
         options = {"n_startup_jobs": smk.params.startup} if algo == "tpe" else None
         suggest_round(
-            smk.input.previous[0] if smk.input.previous else None,
+            optional_input(smk.input.previous),
             algo,
             int(smk.wildcards.round),
             int(smk.params.k),

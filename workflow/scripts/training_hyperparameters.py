@@ -2,12 +2,13 @@
 
 from xpressoflow.experiments import choose_hyperparameters, read_json
 from xpressoflow.logs import redirect_output_to_log
+from xpressoflow.smk import input_list
 
 
 def main(smk) -> None:
     with redirect_output_to_log(smk.log[0]):
         manual = read_json(smk.input.manual) if "manual" in smk.input.keys() else None
-        trials = list(smk.input.trials) if "trials" in smk.input.keys() else []
+        trials = input_list(smk.input.trials) if "trials" in smk.input.keys() else []
         choose_hyperparameters(trials, manual, smk.params.architecture, smk.output[0])
 
 
