@@ -14,6 +14,8 @@ rule fig1b:
         ),
     log:
         "logs/figures/fig1b.log",
+    benchmark:
+        "benchmarks/figures/fig1b.tsv"
     conda:
         "../envs/pydata.yaml"
     threads: 1
@@ -38,6 +40,8 @@ rule figS2b:
         ),
     log:
         "logs/figures/figS2b.log",
+    benchmark:
+        "benchmarks/figures/figS2b.tsv"
     conda:
         "../envs/pydata.yaml"
     threads: 1
@@ -65,6 +69,8 @@ rule fig1c:
         ),
     log:
         "logs/figures/fig1c.log",
+    benchmark:
+        "benchmarks/figures/fig1c.tsv"
     conda:
         "../envs/pydata.yaml"
     threads: 1
@@ -87,6 +93,8 @@ rule figS2a:
         ),
     log:
         "logs/figures/figS2a.log",
+    benchmark:
+        "benchmarks/figures/figS2a.tsv"
     conda:
         "../envs/tensorflow.yaml"
     threads: 1
@@ -109,6 +117,8 @@ rule fig2a:
         ),
     log:
         "logs/figures/fig2a.log",
+    benchmark:
+        "benchmarks/figures/fig2a.tsv"
     conda:
         "../envs/pydata.yaml"
     threads: 1
@@ -132,6 +142,8 @@ rule fig2b:
         ),
     log:
         "logs/figures/fig2b.log",
+    benchmark:
+        "benchmarks/figures/fig2b.tsv"
     conda:
         "../envs/pydata.yaml"
     threads: 1

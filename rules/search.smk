@@ -64,6 +64,8 @@ rule search_merge:
         pickle="results/{dataset}/search/{algo}/round_{round}/trials.pkl",
     log:
         "logs/search/{dataset}/{algo}/round_{round}_merge.log",
+    benchmark:
+        "benchmarks/search/{dataset}/{algo}/round_{round}_merge.tsv"
     conda:
         "../envs/tensorflow.yaml"
     threads: 1
@@ -104,6 +106,8 @@ rule training_hyperparameters:
         "results/hyperparameters.json",
     log:
         "logs/search/hyperparameters.log",
+    benchmark:
+        "benchmarks/search/hyperparameters.tsv"
     conda:
         "../envs/tensorflow.yaml"
     threads: 1

@@ -42,6 +42,8 @@ rule final_model:
         predictions="results/{dataset}/test_predictions.tsv",
     log:
         "logs/train/{dataset}/final_model.log",
+    benchmark:
+        "benchmarks/train/{dataset}/final_model.tsv"
     conda:
         "../envs/tensorflow.yaml"
     threads: 1
@@ -92,6 +94,8 @@ rule cv_predictions:
         metrics="results/{dataset}/cv_metrics.tsv",
     log:
         "logs/cv/{dataset}/merge.log",
+    benchmark:
+        "benchmarks/cv/{dataset}/merge.tsv"
     conda:
         "../envs/tensorflow.yaml"
     threads: 1
@@ -139,6 +143,8 @@ rule subsampling_summary:
         "results/{dataset}/subsampling/summary.tsv",
     log:
         "logs/subsampling/{dataset}/summary.log",
+    benchmark:
+        "benchmarks/subsampling/{dataset}/summary.tsv"
     conda:
         "../envs/tensorflow.yaml"
     threads: 1

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from xpressoflow.annotation import HALF_LIFE_FEATURES
+from xpressoflow.bed import read_bed6
 from xpressoflow.errors import DatasetError, InputFormatError
 from xpressoflow.expression import log10_expression
 from xpressoflow.io import atomic_path
@@ -246,24 +247,8 @@ def build_dataset(
 
 def read_bed_windows(path: str | os.PathLike) -> pd.DataFrame:
     """BED6 promoter windows (name = gene id) -> chrom, start, end, gene_id, strand."""
-    records = []
-    with open(path) as handle:
-        for line_number, line in enumerate(handle, start=1):
-            if not line.strip() or line.startswith(("#", "track", "browser")):
-                continue
-            fields = line.rstrip("\n").split("\t")
-            if len(fields) < 6:
-                raise InputFormatError(path, line_number, f"expected BED6, found {len(fields)} "
-                                                          "columns")
-            try:
-                start, end = int(fields[1]), int(fields[2])
-            except ValueError:
-                raise InputFormatError(path, line_number, "start/end are not integers") from None
-            if fields[5] not in ("+", "-") or end <= start:
-                raise InputFormatError(path, line_number, "bad strand or empty interval")
-            records.append((fields[0], start, end, fields[3], fields[5]))
-    return pd.DataFrame.from_records(records, columns=["chrom", "start", "end", "gene_id",
-                                                       "strand"])
+    bed = read_bed6(path).rename(columns={"name": "gene_id"})
+    return bed[["chrom", "start", "end", "gene_id", "strand"]]
 
 
 def user_promoter_codes(promoters_fasta=None, promoters_bed=None, genome=None):

@@ -18,13 +18,13 @@ import numpy as np
 import pandas as pd
 import pysam
 
+from xpressoflow.bed import read_bed6
 from xpressoflow.io import atomic_write
 from xpressoflow.model import PAPER_WINDOW_BP, crop_window, window_from_model_name
 from xpressoflow.sequence import N_CODE, encode_bases, one_hot, reverse_complement_codes
 
 log = logging.getLogger(__name__)
 
-BED6_COLUMNS = ["chrom", "start", "end", "name", "score", "strand"]
 
 
 class ModelInputs:
@@ -124,18 +124,6 @@ def iter_fasta_batches(fasta_path: str | os.PathLike, length_bp: int, batch_size
     if changed:
         warnings.warn(f"{fasta_path}: {changed} records were cropped or N-padded around their "
                       f"centre to {length_bp} bp", stacklevel=2)
-
-
-def read_bed6(bed_path: str | os.PathLike) -> pd.DataFrame:
-    """BED6 windows (chrom, start, end, name, score, strand); header/track lines skipped."""
-    bed = pd.read_csv(bed_path, sep="\t", header=None, comment="#", usecols=range(6),
-                      names=BED6_COLUMNS, dtype={"chrom": str, "name": str, "strand": str})
-    bed = bed[~bed["chrom"].str.startswith(("track", "browser"))]
-    bad_strand = ~bed["strand"].isin(["+", "-"])
-    if bad_strand.any():
-        raise ValueError(f"{bed_path}: strand must be + or - (first bad row: "
-                         f"{bed[bad_strand].iloc[0].tolist()})")
-    return bed.astype({"start": np.int64, "end": np.int64}).reset_index(drop=True)
 
 
 def fetch_window(genome: pysam.FastaFile, chrom: str, start: int, end: int,

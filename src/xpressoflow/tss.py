@@ -14,7 +14,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from xpressoflow.errors import InputFormatError
+from xpressoflow.bed import check_strand, integer_fields, iter_bed_fields
 from xpressoflow.sequence import chromosome_name_map
 
 log = logging.getLogger(__name__)
@@ -23,22 +23,11 @@ log = logging.getLogger(__name__)
 def read_cage_peaks(path: str | os.PathLike) -> pd.DataFrame:
     """FANTOM5 BED9 peaks -> chrom, start, end, name, strand, summit (0-based thickStart)."""
     records = []
-    with open(path) as handle:
-        for line_number, line in enumerate(handle, start=1):
-            if not line.strip() or line.startswith(("#", "track", "browser")):
-                continue
-            fields = line.rstrip("\n").split("\t")
-            if len(fields) < 8:
-                raise InputFormatError(path, line_number,
-                                       f"expected BED9 (>= 8 columns), found {len(fields)}")
-            try:
-                start, end, summit = int(fields[1]), int(fields[2]), int(fields[6])
-            except ValueError:
-                raise InputFormatError(path, line_number,
-                                       "start/end/thickStart are not integers") from None
-            if fields[5] not in ("+", "-"):
-                raise InputFormatError(path, line_number, f"bad strand {fields[5]!r}")
-            records.append((fields[0], start, end, fields[3], fields[5], summit))
+    for line_number, fields in iter_bed_fields(path, 8, "BED9"):
+        start, end, summit = integer_fields(path, line_number, fields,
+                                            {1: "start", 2: "end", 6: "thickStart"})
+        check_strand(path, line_number, fields[5])
+        records.append((fields[0], start, end, fields[3], fields[5], summit))
     return pd.DataFrame.from_records(
         records, columns=["chrom", "start", "end", "name", "strand", "summit"])
 
