@@ -5,6 +5,8 @@ rule fig2c:
     input:
         human="results/human/expression.tsv",
         mouse="results/mouse/expression.tsv",
+        human_genes="results/human/genes.tsv",
+        mouse_genes="results/mouse/genes.tsv",
         orthologs=raw("human/mart_orthologs.txt"),
     output:
         pdf="results/figures/fig2c.pdf",

@@ -74,3 +74,13 @@ def test_quantile_normalisation_equalises_columns():
     normalised = quantile_normalize(matrix)
     assert sorted(normalised["a"]) == sorted(normalised["b"]) == [1.5, 3.5, 5.5]
     assert normalised["a"].rank().tolist() == matrix["a"].rank().tolist()
+
+
+def test_restrict_to_analysed_genes_keeps_only_kept_genes():
+    from xpressoflow.expression import restrict_to_analysed_genes
+
+    expression = pd.DataFrame({"gene_id": ["A", "B", "C"], "expression_log10": [1.0, 2.0, 3.0]})
+    genes = pd.DataFrame({"gene_id": ["C", "A", "Z"]})
+    kept = restrict_to_analysed_genes(expression, genes)
+    assert kept["gene_id"].tolist() == ["A", "C"]
+    assert kept["expression_log10"].tolist() == [1.0, 3.0]

@@ -169,3 +169,9 @@ def roadmap_log10_matrix(
     """Per-sample log10(RPKM + pseudocount) of the 56 epigenomes (Figure S1 input)."""
     matrix = roadmap_samples(read_roadmap_matrix(path), exclude)
     return log10_expression(matrix, pseudocount)
+
+
+def restrict_to_analysed_genes(expression: pd.DataFrame, genes: pd.DataFrame) -> pd.DataFrame:
+    """Expression rows of the genes that pass the paper's filters (results/<species>/genes.tsv:
+    protein-coding, not on chrY, not histone), as in the models' data sets."""
+    return expression[expression["gene_id"].isin(genes["gene_id"])].reset_index(drop=True)

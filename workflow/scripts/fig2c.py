@@ -2,14 +2,21 @@
 
 import pandas as pd
 
+from xpressoflow.expression import restrict_to_analysed_genes
 from xpressoflow.logs import redirect_output_to_log
 from xpressoflow.plots.data_figures import fig2c_expression_distributions, one_to_one_orthologs
 
 
+def read_analysed(expression_path, genes_path) -> pd.DataFrame:
+    return restrict_to_analysed_genes(
+        pd.read_csv(expression_path, sep="\t"), pd.read_csv(genes_path, sep="\t")
+    )
+
+
 def main(inputs, pdf_path):
     fig2c_expression_distributions(
-        pd.read_csv(inputs.human, sep="\t"),
-        pd.read_csv(inputs.mouse, sep="\t"),
+        read_analysed(inputs.human, inputs.human_genes),
+        read_analysed(inputs.mouse, inputs.mouse_genes),
         one_to_one_orthologs(inputs.orthologs),
         pdf_path,
     )
