@@ -15,8 +15,10 @@ and the same number of 10.5 kb BED6 windows (both strands) on a random genome.
                one array, model.predict.
 
 Each variant runs in its own subprocess; the model load is timed apart from the scoring
-(sequences/s excludes it). Predictions of each variant are compared with ours_fasta's
-(max |difference|) as a sanity check. Results: bench_out/predict_benchmark.tsv and .png.
+(sequences/s excludes it); sequences per CPU-second of the child (all threads) is reported
+too, as the cores are shared with other work. Predictions of each variant are compared with
+ours_fasta's (max |difference|) as a sanity check.
+Results: bench_out/predict_benchmark.tsv and .png.
 Run: .venv/bin/python bench/bench_predict.py [--sequences 4000]
 """
 
@@ -125,7 +127,7 @@ def child(variant: str, folder: Path, model_path: str) -> None:
 
         model = build_model(PAPER_BEST, 6)
     load_s = time.perf_counter() - started
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     if variant == "ours_fasta":
         values = score_fasta(model, folder / "promoters.fa")["prediction"].to_numpy()
     elif variant == "ours_bed":
@@ -135,13 +137,15 @@ def child(variant: str, folder: Path, model_path: str) -> None:
         values = run_naive_fasta(model, folder)
     else:
         values = run_naive_bed(model, folder)
-    score_s = time.perf_counter() - started
+    score_s, cpu_s = time.perf_counter() - started, time.process_time() - cpu_started
     np.save(folder / f"{variant}.npy", values)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print("RESULT " + json.dumps({"variant": variant, "sequences": len(values),
                                   "model_load_s": load_s, "score_s": score_s,
                                   "sequences_per_s": len(values) / score_s,
-                                  "peak_rss_mb": peak_mb}))
+                                  "sequences_per_cpu_s": len(values) / cpu_s,
+                                  "peak_rss_mb": peak_mb,
+                                  "load_average_1min": os.getloadavg()[0]}))
 
 
 def plot(table: pd.DataFrame, path: Path, title: str) -> None:
