@@ -114,13 +114,16 @@ def test_search_trials_are_recorded_and_resume_without_repeats(finished_run):
     assert {"loss", "epochs_run", "time_s", "status", "hparams"} <= set(trials.columns)
     assert (search / "round_001" / "trials.pkl").stat().st_size > 0
 
-    # A run killed during round 1 before its trial finished: the trial's result is missing.
-    # (Last test of the module: it leaves the run incomplete.)
+    # A run killed during round 1 before its trial finished: the trial's result and the
+    # round's merged table are missing. (Last test of the module: it leaves the run incomplete.)
     (search / "round_001" / "results" / "r001_t00.json").unlink()
-    result = run_snakemake(["-n", "--configfile", "config.yaml"], cwd=finished_run)
+    (search / "round_001" / "trials.tsv").unlink()
+    (search / "round_001" / "trials.pkl").unlink()
+    target = "results/human/search/tpe/round_001/trials.tsv"
+    result = run_snakemake([target, "-n", "--configfile", "config.yaml"], cwd=finished_run)
     out = result.stdout + result.stderr
     assert result.returncode == 0, out
     jobs = job_counts(out)
-    assert jobs["search_trial"] == 1  # only the lost trial; round 0's result is kept
-    assert "search_suggest" not in jobs  # the round's suggestions are not drawn again
+    # Only the lost trial runs again: round 0's result and round 1's suggestions are kept.
+    assert jobs == {"search_trial": 1, "search_merge": 1}
     assert "round_001/results/r001_t00.json" in out
