@@ -418,3 +418,23 @@ def test_ceilings_match_truth_and_written_labels(tiny):
     assert ceilings.at["human", "r2_ceiling"] == pytest.approx(expected, abs=2e-3)
     assert ceilings.at["human", "n_genes"] == keep.sum()
     assert (ceilings["r2_ceiling"] > 0.3).all() and (ceilings["r2_ceiling"] < 0.95).all()
+
+
+def test_human_symbols_do_not_run_out_for_human_sized_genomes():
+    """30 families x 399 numbers hold ~12,000 symbols; a human-sized demo needs more.
+
+    Run in a subprocess so that a symbol space that runs out (an endless draw) fails the test
+    instead of hanging the suite.
+    """
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np\n"
+        "from xpressoflow.demo.names import human_symbols\n"
+        "print(len(set(human_symbols(np.random.default_rng(0), 25_000, set()))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "25000"

@@ -76,12 +76,18 @@ def histone_names(count: int) -> list[tuple[str, str]]:
     return names
 
 
+HUMAN_SYMBOLS_PER_RANGE = 6000
+
+
 def human_symbols(rng: np.random.Generator, count: int, taken: set[str]) -> list[str]:
     """Unique human-style symbols (upper case), avoiding ``taken``."""
     symbols: list[str] = []
     while len(symbols) < count:
         family = SYMBOL_FAMILIES[int(rng.integers(len(SYMBOL_FAMILIES)))]
-        symbol = f"{family}{int(rng.integers(1, 400))}"
+        # 30 families x 399 numbers run out near 12,000 symbols: widen the numbers as the
+        # symbols get taken (unchanged below 6,000, so the default demo keeps its names).
+        highest_number = 400 * (1 + len(taken) // HUMAN_SYMBOLS_PER_RANGE)
+        symbol = f"{family}{int(rng.integers(1, highest_number))}"
         if symbol not in taken:
             taken.add(symbol)
             symbols.append(symbol)
