@@ -7,7 +7,6 @@ call one of these; the building blocks (model, training, search) live in their o
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
@@ -18,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from xpressoflow.dataset import load_split
-from xpressoflow.io import atomic_path, atomic_write
+from xpressoflow.io import atomic_path, atomic_write, read_json, write_json
 
 log = logging.getLogger(__name__)
 
@@ -71,24 +70,6 @@ def hparams_for_training(architecture: str, best_search_trial: dict | None) -> d
             raise ValueError("train.architecture is 'search' but no search result was given")
         return best_search_trial["hparams"]
     return named_architecture(architecture)
-
-
-def write_json(payload: dict, path) -> None:
-    with atomic_write(path) as handle:
-        json.dump(payload, handle, indent=1, sort_keys=True, default=_json_default)
-
-
-def read_json(path) -> dict:
-    with open(path) as handle:
-        return json.load(handle)
-
-
-def _json_default(value):
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
 def choose_hyperparameters(trials_tsvs: list, manual_record: dict | None, architecture: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from contextlib import contextmanager
@@ -31,3 +32,25 @@ def atomic_write(path: str | os.PathLike, mode: str = "w", **open_kwargs):
     """Open a temporary file for writing; it replaces `path` only when the block succeeds."""
     with atomic_path(path) as tmp, open(tmp, mode, **open_kwargs) as handle:
         yield handle
+
+
+def _json_scalar(value):
+    """NumPy scalars (from metrics and seeds) as the plain numbers JSON knows."""
+    import numpy as np
+
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def write_json(payload: dict, path: str | os.PathLike) -> None:
+    """Indented, key-sorted JSON, written atomically."""
+    with atomic_write(path) as handle:
+        json.dump(payload, handle, indent=1, sort_keys=True, default=_json_scalar)
+
+
+def read_json(path: str | os.PathLike) -> dict:
+    with open(path) as handle:
+        return json.load(handle)

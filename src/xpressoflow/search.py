@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from xpressoflow.io import atomic_write
+from xpressoflow.io import atomic_write, read_json, write_json
 from xpressoflow.model import InvalidArchitecture, hparams_from_sample, validate_hparams
 from xpressoflow.training import (
     PAPER_SEARCH_EPOCHS,
@@ -219,13 +219,7 @@ def suggestion_path(out_dir: str | os.PathLike, trial: str) -> Path:
 
 def write_suggestions(suggestions: list[tuple[str, dict]], out_dir: str | os.PathLike) -> None:
     for trial, params in suggestions:
-        with atomic_write(suggestion_path(out_dir, trial)) as handle:
-            json.dump(params, handle, indent=1, sort_keys=True)
-
-
-def read_json(path: str | os.PathLike) -> dict:
-    with open(path) as handle:
-        return json.load(handle)
+        write_json(params, suggestion_path(out_dir, trial))
 
 
 # --------------------------------------------------------------------------- one trial
@@ -291,8 +285,7 @@ def run_trial(
         log.warning("trial %s failed: %s", params["trial_id"], reason)
     record["time_s"] = time.perf_counter() - started
     if result_path is not None:
-        with atomic_write(result_path) as handle:
-            json.dump(record, handle, indent=1, sort_keys=True)
+        write_json(record, result_path)
     return record
 
 

@@ -1,6 +1,7 @@
 """Choose the configuration every data set is trained with (rule training_hyperparameters)."""
 
-from xpressoflow.experiments import choose_hyperparameters, read_json
+from xpressoflow.experiments import choose_hyperparameters
+from xpressoflow.io import read_json
 from xpressoflow.logs import redirect_output_to_log
 from xpressoflow.smk import input_list
 
