@@ -6,7 +6,9 @@ data (random base codes from NumPy, seed 0), each variant in its own subprocess:
   plain_port     the authors' approach: the whole float32 one-hot array (n, 10500, 4) in
                  memory and `model.fit(x, y, batch_size=128)` (Keras' array adapter, shuffle).
   ours           xpressoflow.training.train_model on uint8 codes (tf.data gathers a batch of
-                 codes and expands it with tf.one_hot), library defaults (op determinism on).
+                 codes and expands it with tf.one_hot), library defaults (op determinism on,
+                 first conv block trained as xpressoflow.fused.OneHotConvPool).
+  ours_unfused   the same with fused_first_block=False (the plain Keras Conv1D + MaxPooling1D).
   ours_nondet    the same with deterministic=False.
   ours_threads2  the same with threads=2 (what a Snakemake job with threads: 2 passes).
   pipe_gather    bench copy of make_dataset whose one-hot is a gather from a (5, 4) float
@@ -18,6 +20,7 @@ data (random base codes from NumPy, seed 0), each variant in its own subprocess:
                  AVX512-BF16/AMX; the output layer stays bfloat16 here: a speed probe only).
   compute_only   model.train_on_batch on one fixed, pre-built batch: the model's own speed,
                  an upper bound for any input pipeline.
+  compute_fused  the same for the model with the fused first block.
   input_only     the input pipelines alone, no model (ours, pipe_gather, Keras' array
                  adapter over the float32 array of the plain port), one row each.
 
@@ -54,14 +57,14 @@ OUT = Path("bench_out")
 N_FEATURES = 8
 # plain_port and ours run first and again last: the median of the two damps drift in the load
 # of a shared machine.
-THROUGHPUT_VARIANTS = ("plain_port", "ours", "ours_nondet", "ours_threads2", "pipe_gather",
-                       "pipe_serial", "ours_batch256", "ours_onednn_off", "ours_bf16",
-                       "compute_only", "ours", "plain_port")
+THROUGHPUT_VARIANTS = ("plain_port", "ours", "ours_unfused", "ours_nondet", "compute_only",
+                       "compute_fused", "ours", "plain_port")
+# Knobs measured in earlier runs (docs/performance.md), runnable with --variants.
+OTHER_VARIANTS = ("ours_threads2", "pipe_gather", "pipe_serial", "ours_batch256",
+                  "ours_onednn_off", "ours_bf16")
 # model_floor: the same training steps on one pre-built batch and no data set, i.e. what
 # TensorFlow and the model's activations/gradients take at batch 128 whatever the data.
-# ours_valid128: ours with training.PREDICT_BATCH_SIZE (the validation batch) patched from 256
-# to 128, the change this benchmark recommends for training.py.
-RSS_VARIANTS = ("plain_port", "ours", "ours_valid128", "model_floor")
+RSS_VARIANTS = ("plain_port", "ours", "model_floor")
 ONE_HOT_TABLE = np.vstack([np.eye(4, dtype=np.float32), np.zeros((1, 4), np.float32)])
 
 
@@ -187,13 +190,13 @@ def bench_dataset(codes, features, labels, stored_bp, batch_size, *, one_hot="tf
     return dataset.map(gather_batch)
 
 
-def fresh_model(batch_size=None, deterministic=True):
+def fresh_model(batch_size=None, deterministic=True, fused_first_block=False):
     from xpressoflow.model import PAPER_BEST, build_model
     from xpressoflow.training import compile_model, configure_tensorflow, seed_everything
 
     configure_tensorflow(None, deterministic)
     seed_everything(0)
-    model = build_model(PAPER_BEST, N_FEATURES)
+    model = build_model(PAPER_BEST, N_FEATURES, fused_first_block=fused_first_block)
     compile_model(model)
     return model
 
@@ -227,7 +230,8 @@ def throughput_child(variant: str, args) -> list[dict]:
 
         data = training_data(codes, features, labels, args.stored_bp, args.valid_genes)
         options = {"ours_nondet": {"deterministic": False},
-                   "ours_threads2": {"threads": 2}}.get(variant, {})
+                   "ours_threads2": {"threads": 2},
+                   "ours_unfused": {"fused_first_block": False}}.get(variant, {})
         train_model(dict(PAPER_BEST, batch_size=batch_size), data, epochs=epochs,
                     patience=None, callbacks=[timer], **options)
     elif variant.startswith("pipe_"):
@@ -237,10 +241,10 @@ def throughput_child(variant: str, args) -> list[dict]:
                                 parallel=variant != "pipe_serial")
         model = fresh_model()
         model.fit(dataset, epochs=epochs, shuffle=False, callbacks=[timer], verbose=0)
-    elif variant == "compute_only":
+    elif variant in ("compute_only", "compute_fused"):
         import tensorflow as tf
 
-        model = fresh_model()
+        model = fresh_model(fused_first_block=variant == "compute_fused")
         batch = ({"promoter": tf.constant(plain_one_hot(codes[:batch_size], args.stored_bp)),
                   "halflife": tf.constant(features[:batch_size])},
                  tf.constant(labels[:batch_size]))
@@ -335,8 +339,6 @@ def rss_child(variant: str, args) -> list[dict]:
     else:
         from xpressoflow import training
 
-        if variant == "ours_valid128":
-            training.PREDICT_BATCH_SIZE = 128  # read by train_model at call time
         train_model = training.train_model
         codes = synthetic_codes(n, args.stored_bp)
         data = training_data(codes, features, labels, args.stored_bp,

@@ -135,6 +135,18 @@ def hyperparameter_inputs(wildcards):
     }
 
 
+def demo_check_inputs(wildcards):
+    search = hyperparameter_inputs(wildcards)
+    return {
+        "predictions": expand(
+            "results/{dataset}/test_predictions.tsv", dataset=DATASETS
+        ),
+        "truth": "resources/demo/truth",
+        "trials": search.get("trials", []),
+        "manual": search.get("manual", []),
+    }
+
+
 def train_results(wildcards):
     return expand(
         "results/{dataset}/train/trial_{trial}/result.json",
@@ -206,5 +218,15 @@ def dataset_targets():
     return [f"results/{dataset}/dataset.h5" for dataset in DATASETS + CUSTOM_DATASETS]
 
 
+def demo_targets():
+    return ["results/demo_checks.tsv"] if config["source"] == "demo" else []
+
+
 def all_targets():
-    return dataset_targets() + model_targets() + figure_targets() + prediction_targets()
+    return (
+        dataset_targets()
+        + model_targets()
+        + figure_targets()
+        + prediction_targets()
+        + demo_targets()
+    )

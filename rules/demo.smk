@@ -22,3 +22,27 @@ rule demo_data:
         seed=config["seed"],
     script:
         "../workflow/scripts/demo_data.py"
+
+
+# The proof on the demo data (issue: test r2 >= 90 % of the planted ceiling; search better
+# than the manual architecture), read against resources/demo/truth.
+rule demo_checks:
+    input:
+        unpack(demo_check_inputs),
+    output:
+        "results/demo_checks.tsv",
+    log:
+        "logs/demo_checks.log",
+    benchmark:
+        "benchmarks/demo_checks.tsv"
+    conda:
+        "../envs/tensorflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        datasets=DATASETS,
+        search_dataset=SEARCH["dataset"],
+    script:
+        "../workflow/scripts/demo_checks.py"

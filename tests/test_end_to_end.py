@@ -127,3 +127,43 @@ def test_search_trials_are_recorded_and_resume_without_repeats(finished_run):
     # Only the lost trial runs again: round 0's result and round 1's suggestions are kept.
     assert jobs == {"search_trial": 1, "search_merge": 1}
     assert "round_001/results/r001_t00.json" in out
+
+
+def test_demo_checks_read_the_run_against_the_planted_truth(finished_run):
+    """results/demo_checks.tsv: each number recomputed here from the files it summarises."""
+    import json
+
+    import numpy as np
+    import pandas as pd
+
+    checks = pd.read_csv(finished_run / "results" / "demo_checks.tsv", sep="\t")
+    truth_dir = finished_run / "resources" / "demo" / "truth"
+    ceilings = pd.read_csv(truth_dir / "ceilings.tsv", sep="\t").set_index("dataset")
+    signal_column = {"human": "signal_log10", "mouse": "signal_log10",
+                     "k562": "signal_k562_log10", "gm12878": "signal_gm12878_log10",
+                     "mesc": "signal_mesc_log10"}
+    for dataset in DATASETS:
+        rows = checks[checks["dataset"] == dataset].set_index("check")
+        metrics = pd.read_csv(finished_run / "results" / dataset / "test_metrics.tsv", sep="\t")
+        assert rows["value"].to_numpy() == pytest.approx(metrics.loc[0, "r2"], abs=1e-4)
+        assert rows.loc["test_r2_vs_planted_ceiling", "reference"] == pytest.approx(
+            ceilings.loc[dataset, "r2_ceiling"], abs=1e-4)
+        species = "mouse" if dataset in ("mouse", "mesc") else "human"
+        truth = pd.read_csv(truth_dir / f"{species}_genes.tsv", sep="\t", index_col="gene_id")
+        predictions = pd.read_csv(finished_run / "results" / dataset / "test_predictions.tsv",
+                                  sep="\t")
+        signal = truth.loc[predictions["gene_id"], signal_column[dataset]].to_numpy()
+        truth_r2 = np.corrcoef(signal, predictions["expression_log10"])[0, 1] ** 2
+        assert rows.loc["test_r2_vs_truth_r2_on_test_genes", "reference"] == pytest.approx(
+            truth_r2, abs=1e-4)
+        for _, row in rows.iterrows():
+            assert row["met"] == (row["value"] / row["reference"] >= 0.9)
+    search = checks[checks["check"] == "search_best_vs_manual_valid_mse"].iloc[0]
+    search_dir = finished_run / "results" / "human" / "search"
+    trials = pd.concat(pd.read_csv(path, sep="\t")
+                       for path in search_dir.glob("*/round_001/trials.tsv"))
+    manual = json.loads((search_dir / "manual.json").read_text())
+    assert search["value"] == pytest.approx(trials.loc[trials["status"] == "ok", "loss"].min(),
+                                            abs=1e-4)
+    assert search["reference"] == pytest.approx(manual["loss"], abs=1e-4)
+    assert bool(search["met"]) == (search["value"] < search["reference"])

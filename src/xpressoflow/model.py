@@ -225,6 +225,7 @@ def build_model(
     *,
     conv_initializer: str = "glorot_normal",
     dense_initializer: str = "glorot_normal",
+    fused_first_block: bool = False,
 ):
     """Keras 3 functional model for `hparams` (not compiled; training compiles it).
 
@@ -233,6 +234,10 @@ def build_model(
     the other. The paper (Methods) initialises with Glorot normal; note that the authors'
     script set it on the conv layers only and left the dense layers at Keras' default,
     glorot_uniform; pass dense_initializer="glorot_uniform" to copy that exactly.
+
+    fused_first_block: build the first conv block as one `xpressoflow.fused.OneHotConvPool`
+    layer (same function, same weights, a much cheaper kernel gradient; "same" padding only).
+    Training uses it; `unfused_copy` turns the trained model back into this plain graph.
     """
     import keras  # imported here so `search_space` and validation work without TensorFlow
     from keras import layers
@@ -245,7 +250,13 @@ def build_model(
     if hp["use_promoter"]:
         promoter = keras.Input(shape=(window_length_bp(hp), 4), name=PROMOTER_INPUT)
         x = promoter
-        for block in hp["conv_blocks"]:
+        for index, block in enumerate(hp["conv_blocks"]):
+            if index == 0 and fused_first_block and hp["padding"] == "same":
+                from xpressoflow.fused import OneHotConvPool
+
+                x = OneHotConvPool(block["filters"], block["kernel_size"], block["pool_size"],
+                                   block["dilation"], kernel_initializer=conv_initializer)(x)
+                continue
             x = layers.Conv1D(block["filters"], block["kernel_size"],
                               dilation_rate=block["dilation"], padding=hp["padding"],
                               activation="relu", kernel_initializer=conv_initializer)(x)
@@ -265,6 +276,17 @@ def build_model(
         x = layers.Dropout(layer["dropout"])(x)
     output = layers.Dense(1, kernel_initializer=dense_initializer, name="expression")(x)
     return keras.Model(inputs=inputs, outputs=output, name=model_name(hp))
+
+
+def unfused_copy(model, hparams: dict, n_half_life_features: int = 8, **build_options):
+    """The plain-layer model (Conv1D + MaxPooling1D first block) with `model`'s weights.
+
+    A fused model's weight list has the same order and shapes as the plain one (the fused
+    layer holds Conv1D's kernel and bias; pooling has no weights), so the copy is exact.
+    """
+    plain = build_model(hparams, n_half_life_features, **build_options)
+    plain.set_weights(model.get_weights())
+    return plain
 
 
 def named_architecture(name: str) -> dict:
@@ -457,7 +479,7 @@ def count_params_expected(hparams: dict, n_half_life_features: int = 8) -> int:
 
 __all__ = [
     "HALF_LIFE_INPUT", "MANUAL", "NAMED_ARCHITECTURES", "PAPER_BEST", "PAPER_WINDOW_BP",
-    "PROMOTER_INPUT", "InvalidArchitecture", "build_model", "conv_output_lengths",
+    "PROMOTER_INPUT", "InvalidArchitecture", "build_model", "unfused_copy", "conv_output_lengths",
     "count_params_expected", "crop_window", "hparams_from_sample", "model_name",
     "named_architecture", "search_space", "validate_hparams", "window_from_model_name",
     "window_length_bp",

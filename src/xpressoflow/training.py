@@ -32,6 +32,7 @@ from xpressoflow.model import (
     PROMOTER_INPUT,
     build_model,
     crop_window,
+    unfused_copy,
     validate_hparams,
     window_from_model_name,
 )
@@ -328,8 +329,10 @@ def _best_epoch_callback_class():
         EarlyStopping only restores the best weights when it stopped the run itself.
         """
 
-        def __init__(self, patience: int | None, checkpoint_path: str | None):
+        def __init__(self, patience: int | None, checkpoint_path: str | None,
+                     export=lambda model: model):
             super().__init__()
+            self.export = export  # what the checkpoint holds: the plain form of a fused model
             self.patience = patience
             self.checkpoint_path = checkpoint_path
             self.best_valid_mse = math.inf
@@ -369,7 +372,7 @@ def _best_epoch_callback_class():
             self.best_valid_mse, self.best_epoch = record.valid_mse, record.epoch
             self.best_weights = self.model.get_weights()
             if self.checkpoint_path:
-                _save_model_atomically(self.model, self.checkpoint_path)
+                _save_model_atomically(self.export(self.model), self.checkpoint_path)
 
     return BestEpochTracker
 
@@ -400,6 +403,7 @@ def train_model(
     threads: int | None = None,
     deterministic: bool = True,
     jit_compile=False,
+    fused_first_block: bool = True,
     callbacks: Sequence = (),
     verbose: int = 0,
 ) -> TrainingResult:
@@ -408,19 +412,28 @@ def train_model(
     patience: stop after this many epochs without a lower validation MSE (None: run all
     `epochs`, as the search objective does). The returned model carries the best epoch's
     weights; `checkpoint_path` (.keras) is rewritten atomically at every new best epoch.
+    fused_first_block trains the first conv block as `xpressoflow.fused.OneHotConvPool`
+    (same function and gradient, ~2x faster steps on CPU; docs/performance.md); the returned
+    model and the checkpoint are always the plain Keras layer graph.
     Raises NonFiniteLoss if the loss becomes NaN/inf, InvalidArchitecture for unbuildable
     hparams, ValueError if the window does not fit the stored flank.
     """
     hp = validate_hparams(hparams)
     configure_tensorflow(threads, deterministic)
     seed_everything(seed)
-    model = build_model(hp, data.n_half_life_features)
+    model = build_model(hp, data.n_half_life_features, fused_first_block=fused_first_block)
     compile_model(model, learning_rate, jit_compile)
     feed = ModelFeed.of_hparams(hp)
     train_batches = _dataset_for(feed, data, "train", hp["batch_size"], shuffle_seed=seed)
     valid_batches = _dataset_for(feed, data, "valid", PREDICT_BATCH_SIZE)
+
+    def plain_form(trained):
+        if not fused_first_block:
+            return trained
+        return unfused_copy(trained, hp, data.n_half_life_features)
+
     tracker = _best_epoch_callback_class()(
-        patience, str(checkpoint_path) if checkpoint_path else None)
+        patience, str(checkpoint_path) if checkpoint_path else None, plain_form)
 
     started = time.perf_counter()
     # shuffle=False: the tf.data pipeline shuffles (seeded); Keras cannot shuffle a Dataset.
@@ -432,6 +445,7 @@ def train_model(
         raise NonFiniteLoss(tracker.non_finite_epoch)
     if tracker.best_weights is not None:
         model.set_weights(tracker.best_weights)
+    model = plain_form(model)
     epochs_run = len(tracker.history)
     result = TrainingResult(
         model=model, history=tracker.history, best_epoch=tracker.best_epoch,
