@@ -111,7 +111,8 @@ def test_search_trials_are_recorded_and_resume_without_repeats(finished_run):
     search = finished_run / "results" / "human" / "search" / "tpe"
     trials = pd.read_csv(search / "round_001" / "trials.tsv", sep="\t")
     assert list(trials["trial_id"]) == ["r000_t00", "r001_t00"]
-    assert {"loss", "epochs_run", "time_s", "status", "hparams"} <= set(trials.columns)
+    assert {"loss", "epochs_run", "restarts", "time_s", "status", "hparams"} <= set(
+        trials.columns)
     assert (search / "round_001" / "trials.pkl").stat().st_size > 0
 
     # A run killed during round 1 before its trial finished: the trial's result and the

@@ -204,3 +204,84 @@ def test_nan_labels_in_training_raise_non_finite_loss(data):
         data.valid, None, data.flank_bp)
     with pytest.raises(NonFiniteLoss):
         train_model(TINY, broken, epochs=2, patience=None, seed=1)
+
+
+def _first_hidden_dense(model):
+    import keras
+
+    return next(layer for layer in model.layers
+                if isinstance(layer, keras.layers.Dense) and layer.name != "expression")
+
+
+def _kill_hidden_units(model):
+    """Every hidden ReLU off for every input: the output no longer depends on the input."""
+    layer = _first_hidden_dense(model)
+    kernel, bias = layer.get_weights()
+    layer.set_weights([kernel, np.full_like(bias, -1e6)])
+
+
+def test_output_bias_is_centred_on_training_labels_and_nothing_else_moves(data):
+    from xpressoflow.model import build_model
+    from xpressoflow.training import (
+        PROBE_GENES,
+        ModelFeed,
+        _dataset_for,
+        centre_output_bias,
+        derived_seed,
+        seed_everything,
+    )
+
+    seed_everything(1)
+    model = build_model(TINY, N_HALF_LIFE_FEATURES)
+    before = model.get_weights()
+    feed = ModelFeed.of_hparams(TINY)
+    inputs = centre_output_bias(model, feed, data, seed=1)
+    after = model.get_weights()
+    changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True))
+               if not np.array_equal(a, b)]
+    assert changed == [len(after) - 1]  # the output bias only
+    # The probe: PROBE_GENES training genes (this data set has fewer, so all of them).
+    _, labels = next(iter(_dataset_for(feed, data, "train", PROBE_GENES,
+                                       shuffle_seed=derived_seed(1, 1))))
+    assert len(labels) == min(PROBE_GENES, len(data.train))
+    predictions = np.asarray(model(inputs, training=False)).ravel()
+    assert predictions.mean() == pytest.approx(float(np.mean(labels)), abs=1e-5)
+
+
+def test_a_network_dead_from_the_start_is_restarted(data, monkeypatch):
+    from xpressoflow import training
+
+    real_centre = training.centre_output_bias
+    calls = []
+
+    def centre_then_kill_first_attempt(model, feed, data_, seed):
+        inputs = real_centre(model, feed, data_, seed)
+        if not calls:
+            _kill_hidden_units(model)
+        calls.append(seed)
+        return inputs
+
+    monkeypatch.setattr(training, "centre_output_bias", centre_then_kill_first_attempt)
+    result = train_model(TINY, data, epochs=3, patience=None, seed=2, threads=1)
+    assert result.restarts == 1 and len(set(calls)) == 2  # a new seed for the new start
+    assert result.collapsed_epoch is None
+    predictions = evaluate(result.model, data, "valid").predictions_z
+    assert np.std(predictions) > 1e-3
+
+
+def test_a_network_that_dies_later_stops_and_keeps_its_best_live_epoch(data):
+    import keras
+
+    class KillAfterFirstEpoch(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 0:
+                self.kept = [w.copy() for w in self.model.get_weights()]
+                _kill_hidden_units(self.model)
+
+    killer = KillAfterFirstEpoch()
+    result = train_model(TINY, data, epochs=6, patience=None, seed=3, threads=1,
+                         callbacks=[killer])
+    assert (result.restarts, result.collapsed_epoch, result.epochs_run) == (0, 2, 2)
+    assert result.best_epoch == 1
+    # The model handed back is epoch 1's, alive, not the dead one.
+    assert np.std(evaluate(result.model, data, "valid").predictions_z) > 1e-3

@@ -138,6 +138,7 @@ def train_trial(dataset_h5, hparams_json, out_dir, *, split: str = HOLDOUT, tria
               "n_train": len(data.train.gene_ids), "train_fraction": train_fraction or 1.0,
               "best_epoch": result.best_epoch, "valid_mse": result.best_valid_mse,
               "epochs_run": result.epochs_run, "stopped_early": result.stopped_early,
+              "restarts": result.restarts, "collapsed_epoch": result.collapsed_epoch,
               "wall_time_s": result.wall_time_s, "genes_per_s": result.genes_per_s,
               "test_r2": test.r2, "test_mse": test.mse_z, "n_test": test.n}
     write_json(record, out_dir / "result.json")

@@ -28,7 +28,6 @@ import pickle
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from xpressoflow.io import atomic_write, read_json, write_json
@@ -37,6 +36,7 @@ from xpressoflow.training import (
     PAPER_SEARCH_EPOCHS,
     NonFiniteLoss,
     TrainingData,
+    derived_seed,
     model_window,
     train_model,
 )
@@ -48,7 +48,7 @@ ALGORITHMS = ("tpe", "anneal", "random")
 MAX_TRIALS_PER_ROUND = 1000
 STATUS_OK, STATUS_FAIL = "ok", "fail"
 TRIAL_COLUMNS = ["trial_id", "round", "position", "tid", "algo", "status", "loss", "best_epoch",
-                 "epochs_run", "time_s", "reason", "hparams", "hyperopt_vals"]
+                 "epochs_run", "restarts", "time_s", "reason", "hparams", "hyperopt_vals"]
 
 
 # --------------------------------------------------------------------------- ids and seeds
@@ -68,12 +68,6 @@ def hyperopt_tid(round_index: int, position: int) -> int:
     return round_index * MAX_TRIALS_PER_ROUND + position
 
 
-def derived_seed(seed: int, *parts: int) -> int:
-    """A 31-bit seed determined by (seed, parts): stable across processes and platforms."""
-    return int(np.random.SeedSequence([int(seed), *map(int, parts)]).generate_state(1)[0]
-               % (2**31 - 1))
-
-
 # --------------------------------------------------------------------------- trials table
 
 
@@ -84,6 +78,13 @@ def read_trials(trials_tsv: str | os.PathLike | None) -> pd.DataFrame:
     table = pd.read_csv(trials_tsv, sep="\t", dtype={"trial_id": str, "reason": str,
                                                      "hparams": str, "hyperopt_vals": str},
                         keep_default_na=False, na_values={"loss": ["", "nan", "NaN"]})
+    return _with_trial_columns(table)
+
+
+def _with_trial_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """TRIAL_COLUMNS in order; tables and records written before `restarts` existed get 0."""
+    if "restarts" not in table.columns:
+        table = table.assign(restarts=0)
     return table[TRIAL_COLUMNS]
 
 
@@ -265,7 +266,7 @@ def run_trial(
     record = {"trial_id": params["trial_id"], "round": params["round"],
               "position": params["position"], "tid": params["tid"], "algo": params["algo"],
               "status": STATUS_OK, "loss": math.nan, "best_epoch": 0, "epochs_run": 0,
-              "time_s": 0.0, "reason": "",
+              "restarts": 0, "time_s": 0.0, "reason": "",
               "hparams": json.dumps(params["hparams"], sort_keys=True),
               "hyperopt_vals": json.dumps(params["hyperopt_vals"], sort_keys=True)}
     started = time.perf_counter()
@@ -276,7 +277,7 @@ def run_trial(
         result = train_model(hparams, data, epochs=epochs, patience=None, threads=threads,
                              seed=derived_seed(seed, params["tid"]), **options)
         record.update(loss=result.best_valid_mse, best_epoch=result.best_epoch,
-                      epochs_run=result.epochs_run)
+                      epochs_run=result.epochs_run, restarts=result.restarts)
     except Exception as error:  # only the failure kinds of _failure_reason are kept
         reason = _failure_reason(error)
         if reason is None:
@@ -314,7 +315,7 @@ def merge_round(
     if len({r["trial_id"] for r in fresh}) != len(fresh):
         raise ValueError("the new records repeat a trial id")
     if fresh:
-        table = pd.concat([table, pd.DataFrame(fresh)[TRIAL_COLUMNS]], ignore_index=True)
+        table = pd.concat([table, _with_trial_columns(pd.DataFrame(fresh))], ignore_index=True)
     table = table.sort_values("tid", kind="stable").reset_index(drop=True)
     write_trials(table, output_tsv)
     pickle_trials(table, trials_pickle or output_tsv.with_suffix(".pkl"))

@@ -48,6 +48,12 @@ PAPER_LEARNING_RATE = 1e-3
 # which pushed a human-sized run past 4 GB peak RSS (bench/bench_training.py); 128 keeps it
 # at ~2.7 GB with no measurable loss of speed.
 PREDICT_BATCH_SIZE = 128
+# A network whose output no longer depends on its input (every ReLU of the last hidden layer
+# off for every gene) cannot recover: no gradient reaches anything but the output bias.
+COLLAPSED_OUTPUT_STD = 1e-6
+# Training genes used to centre the initial output and to watch for collapse.
+PROBE_GENES = 512
+MAX_COLLAPSE_RESTARTS = 2
 
 
 class NonFiniteLoss(FloatingPointError):
@@ -166,6 +172,12 @@ def configure_tensorflow(threads: int | None = None, deterministic: bool = True)
                             "cannot switch to %s", current, threads)
     if deterministic:
         tf.config.experimental.enable_op_determinism()
+
+
+def derived_seed(seed: int, *parts: int) -> int:
+    """A 31-bit seed determined by (seed, parts): stable across processes and platforms."""
+    return int(np.random.SeedSequence([int(seed), *map(int, parts)]).generate_state(1)[0]
+               % (2**31 - 1))
 
 
 def seed_everything(seed: int) -> None:
@@ -300,6 +312,8 @@ class TrainingResult:
     genes_per_s: float
     checkpoint_path: str | None = None
     hparams: dict = field(default_factory=dict)
+    restarts: int = 0  # fresh initialisations after a collapse before any useful epoch
+    collapsed_epoch: int | None = None  # the run kept stopped here: output constant
 
     def history_frame(self) -> pd.DataFrame:
         return pd.DataFrame([vars(record) for record in self.history],
@@ -330,9 +344,12 @@ def _best_epoch_callback_class():
         """
 
         def __init__(self, patience: int | None, checkpoint_path: str | None,
-                     export=lambda model: model):
+                     export=lambda model: model, probe_inputs=None):
             super().__init__()
             self.export = export  # what the checkpoint holds: the plain form of a fused model
+            self.probe_inputs = probe_inputs  # training genes watched for a collapsed output
+            self.collapsed_epoch: int | None = None
+            self.live_epochs = 0  # epochs that ended with an input-dependent output
             self.patience = patience
             self.checkpoint_path = checkpoint_path
             self.best_valid_mse = math.inf
@@ -362,11 +379,25 @@ def _best_epoch_callback_class():
                 self.non_finite_epoch = record.epoch
                 self.model.stop_training = True
                 return
+            if self._output_collapsed():
+                # Permanent (see COLLAPSED_OUTPUT_STD): stop; the best earlier epoch is kept.
+                self.collapsed_epoch = record.epoch
+                self.model.stop_training = True
+                if self.live_epochs:
+                    return
+            else:
+                self.live_epochs += 1
             if record.valid_mse < self.best_valid_mse:
                 self._remember_best(record)
             elif self.patience is not None and record.epoch - self.best_epoch >= self.patience:
                 self.stopped_early = True
                 self.model.stop_training = True
+
+        def _output_collapsed(self) -> bool:
+            if self.probe_inputs is None:
+                return False
+            predictions = np.asarray(self.model(self.probe_inputs, training=False))
+            return float(np.std(predictions)) < COLLAPSED_OUTPUT_STD
 
         def _remember_best(self, record: EpochRecord) -> None:
             self.best_valid_mse, self.best_epoch = record.valid_mse, record.epoch
@@ -383,6 +414,28 @@ def compile_model(model, learning_rate: float = PAPER_LEARNING_RATE, jit_compile
 
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
                   loss="mean_squared_error", jit_compile=jit_compile)
+
+
+def centre_output_bias(model, feed: ModelFeed, data: TrainingData, seed: int):
+    """Shift the output bias so the untrained network's mean prediction on PROBE_GENES random
+    training genes equals their mean label; returns those genes' inputs (the collapse probe).
+
+    Why: the flattened conv features are all >= 0 and there are thousands of them, so a
+    Glorot-initialised network starts with a large offset common to every gene (on the demo,
+    a mean prediction of 1.4 z units with a spread of 0.1). Adam's first, sign-like steps then
+    remove that offset by pushing whole dense units below zero, and on the demo 2 of 3 seeds
+    of the best search configuration ended with every unit dead after the first epoch (demo
+    scaled to 6,000 genes per species); with the offset removed at initialisation, the same
+    seeds trained.
+    Only the bias changes: the initialisation of every weight stays Glorot normal.
+    """
+    probe = _dataset_for(feed, data, "train", PROBE_GENES, shuffle_seed=derived_seed(seed, 1))
+    inputs, labels = next(iter(probe))
+    offset = float(np.mean(labels)) - float(np.mean(model(inputs, training=False)))
+    output = model.get_layer("expression")
+    kernel, bias = output.get_weights()
+    output.set_weights([kernel, bias + offset])
+    return inputs
 
 
 def write_history(result: TrainingResult, history_path: str | os.PathLike) -> None:
@@ -412,6 +465,11 @@ def train_model(
     patience: stop after this many epochs without a lower validation MSE (None: run all
     `epochs`, as the search objective does). The returned model carries the best epoch's
     weights; `checkpoint_path` (.keras) is rewritten atomically at every new best epoch.
+    Before the first step the output bias is set so the mean prediction on PROBE_GENES
+    training genes equals their mean label (`centre_output_bias`). If the output becomes the
+    same for every gene (a dead network, which cannot recover), training stops and keeps the
+    best earlier epoch; if that happened before any useful epoch, training restarts from a
+    new initialisation (seed derived from `seed`), at most MAX_COLLAPSE_RESTARTS times.
     fused_first_block trains the first conv block as `xpressoflow.fused.OneHotConvPool`
     (same function and gradient, ~2x faster steps on CPU; docs/performance.md); the returned
     model and the checkpoint are always the plain Keras layer graph.
@@ -420,11 +478,7 @@ def train_model(
     """
     hp = validate_hparams(hparams)
     configure_tensorflow(threads, deterministic)
-    seed_everything(seed)
-    model = build_model(hp, data.n_half_life_features, fused_first_block=fused_first_block)
-    compile_model(model, learning_rate, jit_compile)
     feed = ModelFeed.of_hparams(hp)
-    train_batches = _dataset_for(feed, data, "train", hp["batch_size"], shuffle_seed=seed)
     valid_batches = _dataset_for(feed, data, "valid", PREDICT_BATCH_SIZE)
 
     def plain_form(trained):
@@ -432,13 +486,26 @@ def train_model(
             return trained
         return unfused_copy(trained, hp, data.n_half_life_features)
 
-    tracker = _best_epoch_callback_class()(
-        patience, str(checkpoint_path) if checkpoint_path else None, plain_form)
-
     started = time.perf_counter()
-    # shuffle=False: the tf.data pipeline shuffles (seeded); Keras cannot shuffle a Dataset.
-    model.fit(train_batches, validation_data=valid_batches, epochs=int(epochs), shuffle=False,
-              callbacks=[tracker, *callbacks], verbose=verbose)
+    for restarts in range(MAX_COLLAPSE_RESTARTS + 1):
+        attempt_seed = seed if restarts == 0 else derived_seed(seed, restarts)
+        seed_everything(attempt_seed)
+        model = build_model(hp, data.n_half_life_features, fused_first_block=fused_first_block)
+        compile_model(model, learning_rate, jit_compile)
+        train_batches = _dataset_for(feed, data, "train", hp["batch_size"],
+                                     shuffle_seed=attempt_seed)
+        probe_inputs = centre_output_bias(model, feed, data, attempt_seed)
+        tracker = _best_epoch_callback_class()(
+            patience, str(checkpoint_path) if checkpoint_path else None, plain_form,
+            probe_inputs)
+        # shuffle=False: the tf.data pipeline shuffles (seeded); Keras cannot shuffle a Dataset.
+        model.fit(train_batches, validation_data=valid_batches, epochs=int(epochs),
+                  shuffle=False, callbacks=[tracker, *callbacks], verbose=verbose)
+        if tracker.collapsed_epoch is None or tracker.live_epochs:
+            break
+        log.warning("%s (seed %d): output constant for every gene after epoch %d; "
+                    "restarting from a new initialisation (%d of %d)", model.name,
+                    attempt_seed, tracker.collapsed_epoch, restarts + 1, MAX_COLLAPSE_RESTARTS)
     wall_time_s = time.perf_counter() - started
 
     if tracker.non_finite_epoch is not None:
@@ -452,7 +519,8 @@ def train_model(
         best_valid_mse=tracker.best_valid_mse, epochs_run=epochs_run,
         stopped_early=tracker.stopped_early, wall_time_s=wall_time_s,
         genes_per_s=len(data.train) * epochs_run / wall_time_s if wall_time_s > 0 else math.nan,
-        checkpoint_path=str(checkpoint_path) if checkpoint_path else None, hparams=hp)
+        checkpoint_path=str(checkpoint_path) if checkpoint_path else None, hparams=hp,
+        restarts=restarts, collapsed_epoch=tracker.collapsed_epoch)
     if history_path:
         write_history(result, history_path)
     log.info("trained %s: best epoch %d of %d, validation MSE %.4f, %.0f genes/s",
@@ -521,6 +589,7 @@ def evaluate(model, data: TrainingData, split: str = "test", *, hparams: dict | 
 __all__ = [
     "PAPER_LEARNING_RATE", "PAPER_MAX_EPOCHS", "PAPER_PATIENCE_EPOCHS", "PAPER_SEARCH_EPOCHS",
     "EpochRecord", "Evaluation", "ModelFeed", "NonFiniteLoss", "SplitArrays", "TrainingData",
-    "TrainingResult", "configure_tensorflow", "evaluate", "make_dataset", "predict_split",
-    "seed_everything", "squared_pearson", "train_model", "write_history",
+    "TrainingResult", "centre_output_bias", "configure_tensorflow", "derived_seed", "evaluate",
+    "make_dataset", "predict_split", "seed_everything", "squared_pearson", "train_model",
+    "write_history",
 ]
