@@ -115,3 +115,32 @@ def test_fused_and_plain_training_follow_the_same_path(tmp_path):
 def test_kernels_too_long_to_pack_are_refused():
     with pytest.raises(ValueError, match="kernel_size"):
         fused.packed_windows(tf.zeros((1, 20, 4)), fused.MAX_FUSED_KERNEL + 1, 1)
+
+
+@pytest.mark.parametrize("change", [{"padding": "valid"},
+                                    {"conv_blocks": [{"filters": 8, "kernel_size": 12,
+                                                      "dilation": 1, "pool_size": 50}]}])
+def test_blocks_the_fused_layer_cannot_take_are_built_plain(change):
+    model = build_model(dict(TINY, **change), 2, fused_first_block=True)
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert "OneHotConvPool" not in kinds and "Conv1D" in kinds
+
+
+def test_training_fuses_large_first_blocks_only(monkeypatch):
+    from xpressoflow import training
+
+    built = []
+    real_build = training.build_model
+
+    def recording_build(hp, n, **options):
+        built.append(options.get("fused_first_block"))
+        return real_build(hp, n, **options)
+
+    monkeypatch.setattr(training, "build_model", recording_build)
+    data = planted_motif_data(n_train=64, n_valid=32, n_test=8)
+    # TINY: 16 genes x 200 bp x 16 filters, far below FUSED_MIN_CONV_BYTES -> plain.
+    train_model(TINY, data, epochs=1, patience=None, seed=1, threads=1)
+    monkeypatch.setattr(fused, "FUSED_MIN_CONV_BYTES", 1)
+    train_model(TINY, data, epochs=1, patience=None, seed=1, threads=1)
+    assert built == [False, True]
+    assert fused.fusion_pays_off(128, 10_500, 128)  # the paper's architecture

@@ -33,6 +33,21 @@ MAX_FUSED_KERNEL = 31 // BITS_PER_BASE  # taps that fit one int32 (Table 1 kerne
 # AVX-512 machine, chunks of 8 genes x 10.5 kb x 128 filters (43 MB) ran the forward pass in
 # half the time of the whole batch of 128; 1-4 genes were slower again (per-chunk overhead).
 CHUNK_BYTES = 48 * 2**20
+# On a GPU the chunks would only serialise the batch into small kernels: one chunk there.
+GPU_CHUNK_BYTES = 2**40
+# Below about this much first-conv output per training batch the fused block is not faster
+# on CPU (its fixed costs win): measured training steps, plain/fused time, on 2 cores:
+# 23 MB 0.64x, 47 MB 0.84-1.44x, 62 MB 1.28x, 94 MB 1.64x, 125 MB 1.85-1.93x, 164 MB 2.0x,
+# 328 MB 2.0x, 688 MB (the paper's architecture) 1.9-2.3x.
+FUSED_MIN_CONV_BYTES = 60 * 2**20
+
+
+def fusion_pays_off(batch_size: int, length: int, filters: int) -> bool:
+    """Whether to train a first block of this size fused: on CPU above FUSED_MIN_CONV_BYTES
+    of float32 convolution output per batch; never on GPU, where it is unmeasured."""
+    if tf.config.list_logical_devices("GPU"):
+        return False
+    return batch_size * length * filters * 4 >= FUSED_MIN_CONV_BYTES
 
 
 def _same_padding(kernel_size: int, dilation: int) -> tuple[int, int]:
@@ -98,7 +113,8 @@ def pooled_with_positions(onehot: tf.Tensor, kernel: tf.Tensor, *, pool_size: in
     that halves the forward pass), and the (genes x L x F) tensor is never held whole.
     """
     length, filters = int(onehot.shape[1]), int(kernel.shape[-1])
-    chunk = max(1, CHUNK_BYTES // (length * filters * 4))
+    budget = GPU_CHUNK_BYTES if tf.config.list_logical_devices("GPU") else CHUNK_BYTES
+    chunk = max(1, budget // (length * filters * 4))
     n_genes = tf.shape(onehot)[0]
     n_chunks = (n_genes + chunk - 1) // chunk
     padded = tf.pad(onehot, [[0, n_chunks * chunk - n_genes], [0, 0], [0, 0]])
@@ -151,7 +167,8 @@ def conv_relu_pool(onehot: tf.Tensor, kernel, bias, *, pool_size: int, dilation:
 @keras.saving.register_keras_serializable(package="xpressoflow")
 class OneHotConvPool(keras.layers.Layer):
     """Conv1D(filters, kernel_size, dilation, padding="same", ReLU) + MaxPooling1D(pool_size)
-    on a one-hot (B, L, 4) input, trained with `conv_relu_pool`'s gradient.
+    on a one-hot (B, L, 4) input, trained with `conv_relu_pool`'s gradient. Each row must be
+    one-hot or all zero (N), as `xpressoflow.training.make_dataset` feeds it.
 
     Weights are named and shaped as Keras' Conv1D ("kernel" (k, 4, F), "bias" (F,)).
     """
@@ -186,6 +203,6 @@ class OneHotConvPool(keras.layers.Layer):
 
 
 __all__ = [
-    "MAX_FUSED_KERNEL", "OneHotConvPool", "conv_relu_pool",
+    "MAX_FUSED_KERNEL", "OneHotConvPool", "conv_relu_pool", "fusion_pays_off",
     "first_max_positions", "kernel_gradient_at_maxima", "packed_windows", "pooled_with_positions",
 ]

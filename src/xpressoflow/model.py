@@ -219,6 +219,13 @@ def window_from_model_name(name: str) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
+def _fusable(block: dict, padding: str) -> bool:
+    """Whether `xpressoflow.fused.OneHotConvPool` can stand in for this first block."""
+    from xpressoflow.fused import MAX_FUSED_KERNEL
+
+    return padding == "same" and block["kernel_size"] <= MAX_FUSED_KERNEL
+
+
 def build_model(
     hparams: dict,
     n_half_life_features: int = 8,
@@ -236,7 +243,8 @@ def build_model(
     glorot_uniform; pass dense_initializer="glorot_uniform" to copy that exactly.
 
     fused_first_block: build the first conv block as one `xpressoflow.fused.OneHotConvPool`
-    layer (same function, same weights, a much cheaper kernel gradient; "same" padding only).
+    layer (same function, same weights, a much cheaper kernel gradient; "same" padding and
+    kernels up to 10 only, otherwise the plain block is built).
     Training uses it; `unfused_copy` turns the trained model back into this plain graph.
     """
     import keras  # imported here so `search_space` and validation work without TensorFlow
@@ -251,7 +259,7 @@ def build_model(
         promoter = keras.Input(shape=(window_length_bp(hp), 4), name=PROMOTER_INPUT)
         x = promoter
         for index, block in enumerate(hp["conv_blocks"]):
-            if index == 0 and fused_first_block and hp["padding"] == "same":
+            if index == 0 and fused_first_block and _fusable(block, hp["padding"]):
                 from xpressoflow.fused import OneHotConvPool
 
                 x = OneHotConvPool(block["filters"], block["kernel_size"], block["pool_size"],

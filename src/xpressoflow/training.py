@@ -416,6 +416,16 @@ def compile_model(model, learning_rate: float = PAPER_LEARNING_RATE, jit_compile
                   loss="mean_squared_error", jit_compile=jit_compile)
 
 
+def _fusion_pays_off(hp: dict) -> bool:
+    if not hp["use_promoter"]:
+        return False
+    from xpressoflow.fused import fusion_pays_off
+    from xpressoflow.model import window_length_bp
+
+    return fusion_pays_off(hp["batch_size"], window_length_bp(hp),
+                           hp["conv_blocks"][0]["filters"])
+
+
 def centre_output_bias(model, feed: ModelFeed, data: TrainingData, seed: int):
     """Shift the output bias so the untrained network's mean prediction on PROBE_GENES random
     training genes equals their mean label; returns those genes' inputs (the collapse probe).
@@ -456,7 +466,7 @@ def train_model(
     threads: int | None = None,
     deterministic: bool = True,
     jit_compile=False,
-    fused_first_block: bool = True,
+    fused_first_block: bool | None = None,
     callbacks: Sequence = (),
     verbose: int = 0,
 ) -> TrainingResult:
@@ -471,13 +481,16 @@ def train_model(
     best earlier epoch; if that happened before any useful epoch, training restarts from a
     new initialisation (seed derived from `seed`), at most MAX_COLLAPSE_RESTARTS times.
     fused_first_block trains the first conv block as `xpressoflow.fused.OneHotConvPool`
-    (same function and gradient, ~2x faster steps on CPU; docs/performance.md); the returned
+    (same function and gradient, ~2x faster steps on CPU for large blocks such as the
+    paper's; docs/performance.md); None decides by `fused.fusion_pays_off`. The returned
     model and the checkpoint are always the plain Keras layer graph.
     Raises NonFiniteLoss if the loss becomes NaN/inf, InvalidArchitecture for unbuildable
     hparams, ValueError if the window does not fit the stored flank.
     """
     hp = validate_hparams(hparams)
     configure_tensorflow(threads, deterministic)
+    if fused_first_block is None:
+        fused_first_block = _fusion_pays_off(hp)
     feed = ModelFeed.of_hparams(hp)
     valid_batches = _dataset_for(feed, data, "valid", PREDICT_BATCH_SIZE)
 
