@@ -285,3 +285,21 @@ def test_a_network_that_dies_later_stops_and_keeps_its_best_live_epoch(data):
     assert result.best_epoch == 1
     # The model handed back is epoch 1's, alive, not the dead one.
     assert np.std(evaluate(result.model, data, "valid").predictions_z) > 1e-3
+
+
+def test_probe_predictions_in_batches_equal_one_call(data):
+    from xpressoflow.model import build_model
+    from xpressoflow.training import (
+        PREDICT_BATCH_SIZE,
+        ModelFeed,
+        _dataset_for,
+        predict_in_batches,
+        seed_everything,
+    )
+
+    seed_everything(2)
+    model = build_model(TINY, N_HALF_LIFE_FEATURES)
+    n_genes = 2 * PREDICT_BATCH_SIZE + 44  # a ragged last batch
+    inputs, _ = next(iter(_dataset_for(ModelFeed.of_hparams(TINY), data, "train", n_genes)))
+    np.testing.assert_allclose(predict_in_batches(model, inputs),
+                               np.asarray(model(inputs, training=False)).ravel(), atol=1e-6)

@@ -396,7 +396,7 @@ def _best_epoch_callback_class():
         def _output_collapsed(self) -> bool:
             if self.probe_inputs is None:
                 return False
-            predictions = np.asarray(self.model(self.probe_inputs, training=False))
+            predictions = predict_in_batches(self.model, self.probe_inputs)
             return float(np.std(predictions)) < COLLAPSED_OUTPUT_STD
 
         def _remember_best(self, record: EpochRecord) -> None:
@@ -414,6 +414,16 @@ def compile_model(model, learning_rate: float = PAPER_LEARNING_RATE, jit_compile
 
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
                   loss="mean_squared_error", jit_compile=jit_compile)
+
+
+def predict_in_batches(model, inputs: dict) -> np.ndarray:
+    """Inference on in-memory inputs, PREDICT_BATCH_SIZE genes at a time: the first conv
+    output of 512 genes at once would be 2.75 GB for the paper's architecture."""
+    n_genes = len(next(iter(inputs.values())))
+    return np.concatenate([
+        np.asarray(model({name: value[start:start + PREDICT_BATCH_SIZE]
+                          for name, value in inputs.items()}, training=False)).reshape(-1)
+        for start in range(0, n_genes, PREDICT_BATCH_SIZE)])
 
 
 def _fusion_pays_off(hp: dict) -> bool:
@@ -441,7 +451,7 @@ def centre_output_bias(model, feed: ModelFeed, data: TrainingData, seed: int):
     """
     probe = _dataset_for(feed, data, "train", PROBE_GENES, shuffle_seed=derived_seed(seed, 1))
     inputs, labels = next(iter(probe))
-    offset = float(np.mean(labels)) - float(np.mean(model(inputs, training=False)))
+    offset = float(np.mean(labels)) - float(np.mean(predict_in_batches(model, inputs)))
     output = model.get_layer("expression")
     kernel, bias = output.get_weights()
     output.set_weights([kernel, bias + offset])
