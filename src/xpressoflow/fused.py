@@ -104,6 +104,14 @@ def kernel_gradient_at_maxima(packed: tf.Tensor, positions: tf.Tensor, upstream:
     return tf.stack(taps)
 
 
+def _conv_then_pool(onehot: tf.Tensor, kernel: tf.Tensor, pool_size: int,
+                    dilation: int) -> tuple[tf.Tensor, tf.Tensor]:
+    """(Conv1D_same(onehot) without bias, its MaxPool); MaxPooling1D pools "valid", so
+    positions past the last full window are dropped."""
+    conv = tf.nn.conv1d(onehot, kernel, stride=1, padding="SAME", dilations=dilation)
+    return conv, tf.nn.max_pool1d(conv, pool_size, pool_size, padding="VALID")
+
+
 def pooled_with_positions(onehot: tf.Tensor, kernel: tf.Tensor, *, pool_size: int,
                           dilation: int = 1) -> tuple[tf.Tensor, tf.Tensor]:
     """MaxPool(Conv1D_same(onehot)) without bias, and the position of each window's maximum.
@@ -121,9 +129,7 @@ def pooled_with_positions(onehot: tf.Tensor, kernel: tf.Tensor, *, pool_size: in
     chunks = tf.reshape(padded, (n_chunks, chunk, length, 4))
 
     def one_chunk(chunk_onehot):
-        conv = tf.nn.conv1d(chunk_onehot, kernel, stride=1, padding="SAME", dilations=dilation)
-        # MaxPooling1D pools "valid": positions past the last full window are dropped.
-        pooled = tf.nn.max_pool1d(conv, pool_size, pool_size, padding="VALID")
+        conv, pooled = _conv_then_pool(chunk_onehot, kernel, pool_size, dilation)
         return pooled, first_max_positions(conv, pooled, pool_size)
 
     pooled, positions = tf.map_fn(
@@ -144,8 +150,8 @@ def conv_relu_pool(onehot: tf.Tensor, kernel, bias, *, pool_size: int, dilation:
     kernel, bias = tf.convert_to_tensor(kernel), tf.convert_to_tensor(bias)
     kernel_size = int(kernel.shape[0])
     if not training:
-        conv = tf.nn.conv1d(onehot, kernel, stride=1, padding="SAME", dilations=dilation)
-        return tf.nn.relu(tf.nn.max_pool1d(conv, pool_size, pool_size, padding="VALID") + bias)
+        _, pooled = _conv_then_pool(onehot, kernel, pool_size, dilation)
+        return tf.nn.relu(pooled + bias)
     if kernel_size > MAX_FUSED_KERNEL:
         raise ValueError(f"kernel_size {kernel_size} > {MAX_FUSED_KERNEL}: use the plain block")
 

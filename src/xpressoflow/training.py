@@ -504,10 +504,16 @@ def train_model(
     feed = ModelFeed.of_hparams(hp)
     valid_batches = _dataset_for(feed, data, "valid", PREDICT_BATCH_SIZE)
 
+    plain_models = []  # the plain graph, built once and refilled at every best epoch
+
     def plain_form(trained):
         if not fused_first_block:
             return trained
-        return unfused_copy(trained, hp, data.n_half_life_features)
+        if not plain_models:
+            plain_models.append(unfused_copy(trained, hp, data.n_half_life_features))
+        else:
+            plain_models[0].set_weights(trained.get_weights())
+        return plain_models[0]
 
     started = time.perf_counter()
     for restarts in range(MAX_COLLAPSE_RESTARTS + 1):
