@@ -51,6 +51,7 @@ rule search_trial:
     params:
         epochs=SEARCH["epochs"],
         seed=config["seed"],
+        shift_bp=config["train"]["shift_augment_bp"],
     script:
         "../workflow/scripts/search_trial.py"
 
@@ -95,6 +96,7 @@ rule search_manual_baseline:
     params:
         epochs=SEARCH["epochs"],
         seed=config["seed"],
+        shift_bp=config["train"]["shift_augment_bp"],
     script:
         "../workflow/scripts/search_manual.py"
 

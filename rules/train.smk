@@ -29,6 +29,7 @@ rule train_trial:
         max_epochs=config["train"]["max_epochs"],
         patience=config["train"]["patience"],
         learning_rate=config["train"]["learning_rate"],
+        shift_bp=config["train"]["shift_augment_bp"],
     script:
         "../workflow/scripts/train_trial.py"
 
@@ -82,6 +83,7 @@ rule cv_trial:
         max_epochs=config["cv"]["max_epochs"],
         patience=config["cv"]["patience"],
         learning_rate=config["train"]["learning_rate"],
+        shift_bp=config["train"]["shift_augment_bp"],
     script:
         "../workflow/scripts/train_trial.py"
 
@@ -132,6 +134,7 @@ rule subsample_trial:
         max_epochs=SUBSAMPLING["max_epochs"],
         patience=SUBSAMPLING["patience"],
         learning_rate=config["train"]["learning_rate"],
+        shift_bp=config["train"]["shift_augment_bp"],
     script:
         "../workflow/scripts/train_trial.py"
 

@@ -105,6 +105,15 @@ def test_cross_validation_predicts_each_gene_once_from_the_fold_that_held_it_out
         assert (cv["fold"].to_numpy() == np.array([fold_of_gene[g] for g in cv["gene_id"]])).all()
 
 
+def test_training_jobs_use_the_configured_shift_augmentation(finished_run):
+    import json
+
+    results = sorted((finished_run / "results").glob("*/train/trial_*/result.json"))
+    results += sorted((finished_run / "results").glob("*/cv/fold_*/trial_*/result.json"))
+    assert len(results) >= 2 * len(DATASETS)
+    assert {json.loads(path.read_text())["shift_augment_bp"] for path in results} == {5}
+
+
 def test_search_trials_are_recorded_and_resume_without_repeats(finished_run):
     import pandas as pd
 

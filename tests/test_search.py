@@ -199,6 +199,13 @@ def test_window_beyond_the_stored_flank_is_a_recorded_failure(data):
     assert record["status"] == "fail" and "does not fit" in record["reason"]
 
 
+def test_window_that_shift_augmentation_pushes_past_the_flank_is_a_recorded_failure(data):
+    fits = (-data.flank_bp + 2, 100)
+    assert run_trial(_params(_hparams([10], window=fits)), data, 1)["status"] == "ok"
+    record = run_trial(_params(_hparams([10], window=fits)), data, 1, shift_bp=5)
+    assert record["status"] == "fail" and "shifted by up to" in record["reason"]
+
+
 def test_out_of_memory_is_a_recorded_failure(data, monkeypatch):
     import tensorflow as tf
 

@@ -122,6 +122,59 @@ def test_batches_are_one_hot_with_n_as_zeros(data):
     assert np.allclose(labels.numpy(), data.train.labels_z[:16])
 
 
+def _shift_augmented_epochs(shift_bp: int, seed: int, n_epochs: int):
+    """(genes, stored windows, per epoch the offset of every gene's window in batch order)."""
+    rng = np.random.default_rng(0)
+    n_genes, flank_bp, window = 24, 40, (-10, 15)
+    codes = rng.integers(0, 4, size=(n_genes, 2 * flank_bp), dtype=np.uint8)
+    split = SplitArrays(codes, np.zeros((n_genes, 1), np.float32),
+                        np.arange(n_genes, dtype=np.float32), np.arange(n_genes))
+    batches = make_dataset(split, flank_bp, window=window, use_half_life=False, batch_size=5,
+                           shuffle_seed=seed, shift_bp=shift_bp)
+    epochs = []
+    for _ in range(n_epochs):
+        offsets = {}
+        for inputs, labels in batches:
+            seen = inputs["promoter"].numpy().argmax(-1)
+            for gene, promoter in zip(labels.numpy().astype(int), seen, strict=True):
+                matches = [shift for shift in range(-shift_bp, shift_bp + 1)
+                           if np.array_equal(promoter, codes[gene, flank_bp + window[0] + shift:
+                                                             flank_bp + window[1] + shift])]
+                assert len(matches) == 1, "every window is the gene's own, moved by <= shift"
+                offsets[gene] = matches[0]
+        assert sorted(offsets) == list(range(n_genes))  # every gene once per epoch
+        epochs.append(offsets)
+    return epochs
+
+
+def test_shift_augmentation_moves_each_window_within_the_range_anew_each_epoch():
+    first, second = _shift_augmented_epochs(shift_bp=4, seed=5, n_epochs=2)
+    assert {-4, 4} <= set(first.values()) | set(second.values())
+    assert len(set(first.values())) > 3  # genes get their own offsets
+    assert first != second  # drawn anew each epoch
+    assert _shift_augmented_epochs(shift_bp=4, seed=5, n_epochs=2) == [first, second]
+    (unshifted,) = _shift_augmented_epochs(shift_bp=0, seed=5, n_epochs=1)
+    assert set(unshifted.values()) == {0}
+
+
+def test_shift_augmentation_only_for_training_batches_that_fit(data):
+    with pytest.raises(ValueError, match="shuffled training"):
+        make_dataset(data.valid, data.flank_bp, window=(-50, 50), use_half_life=True,
+                     batch_size=8, shift_bp=3)
+    with pytest.raises(ValueError, match="does not fit"):
+        make_dataset(data.train, data.flank_bp, window=(-data.flank_bp, 50),
+                     use_half_life=True, batch_size=8, shuffle_seed=1, shift_bp=3)
+
+
+def test_train_model_trains_on_shifted_windows(data):
+    inner = {**TINY, "upstream_bp": -95, "downstream_bp": 95}  # room to shift by 5 bp
+    plain = train_model(inner, data, epochs=2, patience=None, seed=4, threads=1)
+    shifted = train_model(inner, data, epochs=2, patience=None, seed=4, threads=1, shift_bp=5)
+    plain_loss = [record.train_mse for record in plain.history]
+    shifted_loss = [record.train_mse for record in shifted.history]
+    assert plain_loss != pytest.approx(shifted_loss, rel=1e-6)
+
+
 def test_validation_mse_falls_below_label_variance(trained, data):
     result, _, out = trained
     label_variance = float(np.var(data.valid.labels_z))
@@ -225,9 +278,8 @@ def test_output_bias_is_centred_on_training_labels_and_nothing_else_moves(data):
     from xpressoflow.training import (
         PROBE_GENES,
         ModelFeed,
-        _dataset_for,
         centre_output_bias,
-        derived_seed,
+        probe_genes,
         seed_everything,
     )
 
@@ -240,12 +292,28 @@ def test_output_bias_is_centred_on_training_labels_and_nothing_else_moves(data):
     changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True))
                if not np.array_equal(a, b)]
     assert changed == [len(after) - 1]  # the output bias only
-    # The probe: PROBE_GENES training genes (this data set has fewer, so all of them).
-    _, labels = next(iter(_dataset_for(feed, data, "train", PROBE_GENES,
-                                       shuffle_seed=derived_seed(1, 1))))
+    # The probe: PROBE_GENES of the 600 training genes.
+    probe = probe_genes(data, seed=1)
+    labels = probe.labels_z
     assert len(labels) == min(PROBE_GENES, len(data.train))
+    assert set(probe.gene_ids) <= set(data.train.gene_ids)
     predictions = np.asarray(model(inputs, training=False)).ravel()
     assert predictions.mean() == pytest.approx(float(np.mean(labels)), abs=1e-5)
+
+
+def test_probe_genes_are_distinct_training_genes_fixed_by_the_seed(data):
+    from xpressoflow.training import PROBE_GENES, probe_genes
+
+    probe = probe_genes(data, seed=3)
+    assert len(probe) == PROBE_GENES < len(data.train)
+    assert len(set(probe.gene_ids)) == PROBE_GENES
+    rows = {gene: i for i, gene in enumerate(data.train.gene_ids)}
+    for i, gene in enumerate(probe.gene_ids):  # every array row-aligned with its gene
+        np.testing.assert_array_equal(probe.promoter_codes[i],
+                                      data.train.promoter_codes[rows[gene]])
+        assert probe.labels_z[i] == data.train.labels_z[rows[gene]]
+    np.testing.assert_array_equal(probe_genes(data, seed=3).gene_ids, probe.gene_ids)
+    assert set(probe_genes(data, seed=4).gene_ids) != set(probe.gene_ids)
 
 
 def test_a_network_dead_from_the_start_is_restarted(data, monkeypatch):

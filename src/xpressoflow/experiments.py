@@ -108,7 +108,7 @@ def choose_hyperparameters(trials_tsvs: list, manual_record: dict | None, archit
 def train_trial(dataset_h5, hparams_json, out_dir, *, split: str = HOLDOUT, trial: int,
                 seed: int, max_epochs: int, patience: int | None, learning_rate: float,
                 threads: int | None, train_fraction: float | None = None,
-                draw: int = 0) -> dict:
+                draw: int = 0, shift_bp: int = 0) -> dict:
     """One independent training trial: model.keras, history.tsv, result.json, predictions.tsv.
 
     The trial's seed is derived from (seed, split, trial) so trials differ but rerun alike.
@@ -129,13 +129,15 @@ def train_trial(dataset_h5, hparams_json, out_dir, *, split: str = HOLDOUT, tria
     log.info("training trial %d on %s: %d training, %d validation genes (seed %d)", trial,
              split, len(data.train.gene_ids), len(data.valid.gene_ids), trial_seed)
     result = train_model(hparams, data, epochs=max_epochs, patience=patience, seed=trial_seed,
-                         learning_rate=learning_rate, checkpoint_path=out_dir / "model.keras",
+                         learning_rate=learning_rate, shift_bp=shift_bp,
+                         checkpoint_path=out_dir / "model.keras",
                          history_path=out_dir / "history.tsv", threads=threads)
     test = evaluate(result.model, data, "test", hparams=hparams)
     with atomic_write(out_dir / "predictions.tsv") as handle:
         test.predictions_frame().to_csv(handle, sep="\t", index=False, float_format="%.6g")
     record = {"split": split, "trial": trial, "draw": draw, "seed": trial_seed,
               "n_train": len(data.train.gene_ids), "train_fraction": train_fraction or 1.0,
+              "shift_augment_bp": shift_bp,
               "best_epoch": result.best_epoch, "valid_mse": result.best_valid_mse,
               "epochs_run": result.epochs_run, "stopped_early": result.stopped_early,
               "restarts": result.restarts, "collapsed_epoch": result.collapsed_epoch,

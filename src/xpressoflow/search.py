@@ -226,12 +226,15 @@ def write_suggestions(suggestions: list[tuple[str, dict]], out_dir: str | os.Pat
 # --------------------------------------------------------------------------- one trial
 
 
-def _check_window_fits(hparams: dict, flank_bp: int) -> None:
-    """A window beyond the stored ±flank cannot be cut: record it like any unbuildable set."""
+def _check_window_fits(hparams: dict, flank_bp: int, shift_bp: int = 0) -> None:
+    """A window beyond the stored ±flank (after shift augmentation of up to shift_bp) cannot
+    be cut: record it like any unbuildable set."""
     window = model_window(hparams)
-    if window is not None and not (-flank_bp <= window[0] < window[1] <= flank_bp):
-        raise InvalidArchitecture(f"window {window[0]}..{window[1]} bp does not fit the stored "
-                                  f"±{flank_bp} bp around the TSS")
+    if window is not None and not (-flank_bp <= window[0] - shift_bp
+                                   and window[1] + shift_bp <= flank_bp):
+        shifted = f" shifted by up to ±{shift_bp} bp" if shift_bp else ""
+        raise InvalidArchitecture(f"window {window[0]}..{window[1]} bp{shifted} does not fit "
+                                  f"the stored ±{flank_bp} bp around the TSS")
 
 
 def _failure_reason(error: BaseException) -> str | None:
@@ -255,8 +258,12 @@ def run_trial(
     threads: int | None = None,
     result_path: str | os.PathLike | None = None,
     learning_rate: float | None = None,
+    shift_bp: int = 0,
 ) -> dict:
     """Train one suggested configuration; the loss is the lowest validation MSE in `epochs`.
+
+    shift_bp: shift augmentation of the training windows (`training.train_model`), so the
+    search ranks configurations under the same training the final models get.
 
     Unbuildable architectures, out-of-memory and NaN losses give status 'fail' with a reason
     (the search goes on); other errors propagate, since they are bugs rather than bad
@@ -273,9 +280,10 @@ def run_trial(
     options = {} if learning_rate is None else {"learning_rate": learning_rate}
     try:
         hparams = validate_hparams(params["hparams"])
-        _check_window_fits(hparams, data.flank_bp)
+        _check_window_fits(hparams, data.flank_bp, shift_bp)
         result = train_model(hparams, data, epochs=epochs, patience=None, threads=threads,
-                             seed=derived_seed(seed, params["tid"]), **options)
+                             seed=derived_seed(seed, params["tid"]), shift_bp=shift_bp,
+                             **options)
         record.update(loss=result.best_valid_mse, best_epoch=result.best_epoch,
                       epochs_run=result.epochs_run, restarts=result.restarts)
     except Exception as error:  # only the failure kinds of _failure_reason are kept

@@ -100,6 +100,11 @@ class SplitArrays:
     def n_half_life_features(self) -> int:
         return int(self.half_life_features.shape[1]) if self.half_life_features.ndim == 2 else 0
 
+    def take(self, rows: np.ndarray) -> SplitArrays:
+        """The genes at `rows` (a copy of just those rows)."""
+        return SplitArrays(self.promoter_codes[rows], self.half_life_features[rows],
+                           self.labels_z[rows], self.gene_ids[rows])
+
 
 @dataclass(frozen=True)
 class TrainingData:
@@ -217,6 +222,7 @@ def make_dataset(
     batch_size: int,
     shuffle_seed: int | None = None,
     with_labels: bool = True,
+    shift_bp: int = 0,
 ):
     """tf.data pipeline of ({"promoter": one-hot, "halflife": features}, labels_z) batches.
 
@@ -224,24 +230,36 @@ def make_dataset(
     (not whole promoters) keeps the shuffle buffer at 8 bytes per gene, and the one-hot
     expansion happens per batch, so memory stays ~1 byte per stored base.
     `shuffle_seed=None` keeps the gene order (validation, prediction).
+    shift_bp > 0 (training batches only, needs shuffle_seed): every gene's window is moved by
+    its own random offset in [-shift_bp, +shift_bp] bp, drawn anew each epoch (shift
+    augmentation as in Basenji); the labels stay. Raises ValueError if the shifted windows do
+    not fit the stored flank.
     """
     import tensorflow as tf
 
+    shift_bp = int(shift_bp)
+    if shift_bp < 0 or (shift_bp and shuffle_seed is None):
+        raise ValueError("shift_bp must be >= 0 and is only for shuffled training batches")
     n_genes = len(split)
     tensors = {}
     # tf.data runs on the CPU; pinning the source arrays there keeps them out of GPU memory.
     with tf.device("/CPU:0"):
         if window is not None:
-            tensors[PROMOTER_INPUT] = tf.constant(cropped_codes(split, flank_bp, window))
+            upstream_bp, downstream_bp = window
+            tensors[PROMOTER_INPUT] = tf.constant(cropped_codes(
+                split, flank_bp, (upstream_bp - shift_bp, downstream_bp + shift_bp)))
         if use_half_life:
             tensors[HALF_LIFE_INPUT] = tf.constant(split.half_life_features, dtype=tf.float32)
         labels = tf.constant(split.labels_z, dtype=tf.float32) if with_labels else None
 
-    def gather_batch(indices):
+    def gather_batch(indices, random_draws=None):
         inputs = {}
         if PROMOTER_INPUT in tensors:
-            codes = tf.cast(tf.gather(tensors[PROMOTER_INPUT], indices), tf.int32)
-            inputs[PROMOTER_INPUT] = tf.one_hot(codes, depth=4, dtype=tf.float32)  # N -> zeros
+            codes = tf.gather(tensors[PROMOTER_INPUT], indices)
+            if shift_bp:
+                codes = _shifted_windows(codes, random_draws, shift_bp)
+            inputs[PROMOTER_INPUT] = tf.one_hot(tf.cast(codes, tf.int32), depth=4,
+                                                dtype=tf.float32)  # N -> zeros
         if HALF_LIFE_INPUT in tensors:
             inputs[HALF_LIFE_INPUT] = tf.gather(tensors[HALF_LIFE_INPUT], indices)
         if labels is None:
@@ -251,9 +269,27 @@ def make_dataset(
     indices = tf.data.Dataset.range(n_genes)
     if shuffle_seed is not None:
         indices = indices.shuffle(n_genes, seed=int(shuffle_seed), reshuffle_each_iteration=True)
-    return (indices.batch(int(batch_size))
+    batches = indices.batch(int(batch_size))
+    if shift_bp:
+        # A seeded random stream, re-drawn each epoch, zipped batch by batch with the genes.
+        draws = tf.data.Dataset.random(seed=derived_seed(int(shuffle_seed), 2),
+                                       rerandomize_each_iteration=True).batch(int(batch_size))
+        batches = tf.data.Dataset.zip(batches, draws)
+    return (batches
             .map(gather_batch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
             .prefetch(tf.data.AUTOTUNE))
+
+
+def _shifted_windows(codes, random_draws, shift_bp: int):
+    """Each row's window of length L - 2*shift_bp, starting at its own offset in 0..2*shift_bp
+    (codes (n, L) hold the window widened by shift_bp on both sides)."""
+    import tensorflow as tf
+
+    n_genes = tf.shape(codes)[0]
+    length = tf.shape(codes)[1] - 2 * shift_bp
+    starts = tf.cast(tf.math.floormod(random_draws[:n_genes], 2 * shift_bp + 1), tf.int32)
+    positions = starts[:, None] + tf.range(length)[None, :]
+    return tf.gather(codes, positions, batch_dims=1)
 
 
 @dataclass(frozen=True)
@@ -281,10 +317,11 @@ class ModelFeed:
 
 
 def _dataset_for(feed: ModelFeed, data: TrainingData, split_name: str, batch_size: int,
-                 shuffle_seed: int | None = None, with_labels: bool = True):
+                 shuffle_seed: int | None = None, with_labels: bool = True, shift_bp: int = 0):
     return make_dataset(data.split(split_name), data.flank_bp, window=feed.window,
                         use_half_life=feed.use_half_life, batch_size=batch_size,
-                        shuffle_seed=shuffle_seed, with_labels=with_labels)
+                        shuffle_seed=shuffle_seed, with_labels=with_labels,
+                        shift_bp=shift_bp if feed.window is not None else 0)
 
 
 # --------------------------------------------------------------------------- training loop
@@ -436,6 +473,13 @@ def _fusion_pays_off(hp: dict) -> bool:
                            hp["conv_blocks"][0]["filters"])
 
 
+def probe_genes(data: TrainingData, seed: int) -> SplitArrays:
+    """PROBE_GENES training genes drawn with `seed` (all of them if there are fewer), copied
+    out first so the probe never stages the whole training split a second time."""
+    rows = np.random.default_rng(derived_seed(seed, 1)).permutation(len(data.train))
+    return data.train.take(np.sort(rows[:PROBE_GENES]))
+
+
 def centre_output_bias(model, feed: ModelFeed, data: TrainingData, seed: int):
     """Shift the output bias so the untrained network's mean prediction on PROBE_GENES random
     training genes equals their mean label; returns those genes' inputs (the collapse probe).
@@ -449,8 +493,10 @@ def centre_output_bias(model, feed: ModelFeed, data: TrainingData, seed: int):
     seeds trained.
     Only the bias changes: the initialisation of every weight stays Glorot normal.
     """
-    probe = _dataset_for(feed, data, "train", PROBE_GENES, shuffle_seed=derived_seed(seed, 1))
-    inputs, labels = next(iter(probe))
+    probe = probe_genes(data, seed)
+    inputs, labels = next(iter(make_dataset(
+        probe, data.flank_bp, window=feed.window, use_half_life=feed.use_half_life,
+        batch_size=len(probe))))
     offset = float(np.mean(labels)) - float(np.mean(predict_in_batches(model, inputs)))
     output = model.get_layer("expression")
     kernel, bias = output.get_weights()
@@ -471,6 +517,7 @@ def train_model(
     patience: int | None = PAPER_PATIENCE_EPOCHS,
     seed: int = 0,
     learning_rate: float = PAPER_LEARNING_RATE,
+    shift_bp: int = 0,
     checkpoint_path: str | os.PathLike | None = None,
     history_path: str | os.PathLike | None = None,
     threads: int | None = None,
@@ -494,6 +541,9 @@ def train_model(
     (same function and gradient, ~2x faster steps on CPU for large blocks such as the
     paper's; docs/performance.md); None decides by `fused.fusion_pays_off`. The returned
     model and the checkpoint are always the plain Keras layer graph.
+    shift_bp > 0 moves every training gene's window by a random offset in [-shift_bp,
+    +shift_bp] bp each epoch (shift augmentation; not in the paper, which trained on fixed
+    windows); validation and test windows never move.
     Raises NonFiniteLoss if the loss becomes NaN/inf, InvalidArchitecture for unbuildable
     hparams, ValueError if the window does not fit the stored flank.
     """
@@ -522,7 +572,7 @@ def train_model(
         model = build_model(hp, data.n_half_life_features, fused_first_block=fused_first_block)
         compile_model(model, learning_rate, jit_compile)
         train_batches = _dataset_for(feed, data, "train", hp["batch_size"],
-                                     shuffle_seed=attempt_seed)
+                                     shuffle_seed=attempt_seed, shift_bp=shift_bp)
         probe_inputs = centre_output_bias(model, feed, data, attempt_seed)
         tracker = _best_epoch_callback_class()(
             patience, str(checkpoint_path) if checkpoint_path else None, plain_form,
@@ -619,6 +669,6 @@ __all__ = [
     "PAPER_LEARNING_RATE", "PAPER_MAX_EPOCHS", "PAPER_PATIENCE_EPOCHS", "PAPER_SEARCH_EPOCHS",
     "EpochRecord", "Evaluation", "ModelFeed", "NonFiniteLoss", "SplitArrays", "TrainingData",
     "TrainingResult", "centre_output_bias", "configure_tensorflow", "derived_seed", "evaluate",
-    "make_dataset", "predict_split", "seed_everything", "squared_pearson", "train_model",
-    "write_history",
+    "make_dataset", "predict_split", "probe_genes", "seed_everything", "squared_pearson",
+    "train_model", "write_history",
 ]

@@ -28,6 +28,7 @@ def main(smk) -> None:
             seed=int(smk.params.seed),
             threads=threads_for_tensorflow(smk.threads),
             result_path=smk.output[0],
+            shift_bp=int(smk.params.shift_bp),
         )
 
 

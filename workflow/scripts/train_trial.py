@@ -22,6 +22,7 @@ def main(smk) -> None:
             max_epochs=int(smk.params.max_epochs),
             patience=int(smk.params.patience),
             learning_rate=float(smk.params.learning_rate),
+            shift_bp=int(smk.params.shift_bp),
             threads=threads_for_tensorflow(smk.threads),
         )
 
