@@ -219,7 +219,11 @@ def dataset_targets():
 
 
 def demo_targets():
-    return ["results/demo_checks.tsv"] if config["source"] == "demo" else []
+    if config["source"] != "demo":
+        return []
+    return ["results/demo_checks.tsv"] + expand(
+        "results/{dataset}/planted_motif_effects.tsv", dataset=DATASETS
+    )
 
 
 def all_targets():

@@ -46,3 +46,29 @@ rule demo_checks:
         search_dataset=SEARCH["dataset"],
     script:
         "../workflow/scripts/demo_checks.py"
+
+
+# What the trained network learned of each planted motif: the consensus inserted into the test
+# genes' windows at the centre of its planted window vs far from every planted window.
+rule planted_motif_effects:
+    input:
+        model="results/{dataset}/model.keras",
+        dataset="results/{dataset}/dataset.h5",
+        hparams="results/hyperparameters.json",
+        truth="resources/demo/truth",
+    output:
+        "results/{dataset}/planted_motif_effects.tsv",
+    log:
+        "logs/demo_checks/{dataset}_planted_motif_effects.log",
+    benchmark:
+        "benchmarks/demo_checks/{dataset}_planted_motif_effects.tsv"
+    conda:
+        "../envs/tensorflow.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=10,
+    params:
+        dataset="{dataset}",
+    script:
+        "../workflow/scripts/planted_motif_effects.py"

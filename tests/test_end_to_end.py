@@ -114,6 +114,28 @@ def test_training_jobs_use_the_configured_shift_augmentation(finished_run):
     assert {json.loads(path.read_text())["shift_augment_bp"] for path in results} == {5}
 
 
+def test_planted_motif_effects_cover_every_motif_on_genes_without_it(finished_run):
+    import pandas as pd
+
+    from xpressoflow.demo.planted import MOTIFS
+
+    truth_dir = finished_run / "resources" / "demo" / "truth"
+    for dataset in DATASETS:
+        table = pd.read_csv(finished_run / "results" / dataset / "planted_motif_effects.tsv",
+                            sep="\t")
+        assert set(table["dataset"]) == {dataset}
+        assert sorted(table["motif"].unique()) == sorted(motif.name for motif in MOTIFS)
+        assert set(table["placement"]) == {"planted_window", "control"}
+        assert table["learned_log10"].notna().all()
+        species = "mouse" if dataset in ("mouse", "mesc") else "human"
+        truth = pd.read_csv(truth_dir / f"{species}_genes.tsv", sep="\t", index_col="gene_id")
+        test_genes = pd.read_csv(finished_run / "results" / dataset / "test_predictions.tsv",
+                                 sep="\t")["gene_id"]
+        for row in table.itertuples():
+            counts = truth.loc[test_genes, f"motif_{row.motif}_count"]
+            assert row.n_genes == int((counts == 0).sum())
+
+
 def test_search_trials_are_recorded_and_resume_without_repeats(finished_run):
     import pandas as pd
 

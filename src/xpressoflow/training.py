@@ -642,8 +642,17 @@ def squared_pearson(x: np.ndarray, y: np.ndarray) -> float:
 def predict_split(model, data: TrainingData, split: str, hparams: dict | None = None,
                   batch_size: int = PREDICT_BATCH_SIZE) -> np.ndarray:
     """Predictions in z units for every gene of a split, in the split's order."""
+    return predict_arrays(model, data.split(split), data.flank_bp, hparams, batch_size)
+
+
+def predict_arrays(model, arrays: SplitArrays, flank_bp: int, hparams: dict | None = None,
+                   batch_size: int = PREDICT_BATCH_SIZE) -> np.ndarray:
+    """Predictions in z units for every gene of `arrays` (stored ±flank_bp windows), in order;
+    the model's window and inputs come from `hparams`, else from the model itself."""
     feed = ModelFeed.of_hparams(hparams) if hparams is not None else ModelFeed.of_model(model)
-    batches = _dataset_for(feed, data, split, batch_size, with_labels=False)
+    batches = make_dataset(arrays, flank_bp, window=feed.window,
+                           use_half_life=feed.use_half_life, batch_size=batch_size,
+                           with_labels=False)
     return np.asarray(model.predict(batches, verbose=0), dtype=np.float64).reshape(-1)
 
 
@@ -669,6 +678,6 @@ __all__ = [
     "PAPER_LEARNING_RATE", "PAPER_MAX_EPOCHS", "PAPER_PATIENCE_EPOCHS", "PAPER_SEARCH_EPOCHS",
     "EpochRecord", "Evaluation", "ModelFeed", "NonFiniteLoss", "SplitArrays", "TrainingData",
     "TrainingResult", "centre_output_bias", "configure_tensorflow", "derived_seed", "evaluate",
-    "make_dataset", "predict_split", "probe_genes", "seed_everything", "squared_pearson",
-    "train_model", "write_history",
+    "make_dataset", "predict_arrays", "predict_split", "probe_genes", "seed_everything",
+    "squared_pearson", "train_model", "write_history",
 ]
