@@ -15,6 +15,7 @@ pytest.importorskip("tensorflow")
 
 from xpressoflow.sequence import encode_bases  # noqa: E402
 from xpressoflow.training import (  # noqa: E402
+    MAX_COLLAPSE_RESTARTS,
     NonFiniteLoss,
     SplitArrays,
     TrainingData,
@@ -337,22 +338,63 @@ def test_a_network_dead_from_the_start_is_restarted(data, monkeypatch):
     assert np.std(predictions) > 1e-3
 
 
-def test_a_network_that_dies_later_stops_and_keeps_its_best_live_epoch(data):
-    import keras
+class _KillAfterEpoch:
+    """Keras callback factory: in attempt i (one `fit` each) every hidden unit is killed at
+    the end of epoch kill_after[i] (1-based; None: never); live epochs' val_loss recorded."""
 
-    class KillAfterFirstEpoch(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            if epoch == 0:
-                self.kept = [w.copy() for w in self.model.get_weights()]
-                _kill_hidden_units(self.model)
+    def __new__(cls, kill_after):
+        import keras
 
-    killer = KillAfterFirstEpoch()
+        class Killer(keras.callbacks.Callback):
+            def __init__(self):
+                super().__init__()
+                self.attempt = -1
+                self.live_valid = []  # per attempt, validation MSE of its live epochs
+
+            def on_train_begin(self, logs=None):
+                self.attempt += 1
+                self.live_valid.append([])
+
+            def on_epoch_end(self, epoch, logs=None):
+                self.live_valid[-1].append(float(logs["val_loss"]))
+                if kill_after[self.attempt] == epoch + 1:
+                    _kill_hidden_units(self.model)
+
+        return Killer()
+
+
+def test_a_network_that_dies_later_restarts_and_keeps_the_better_attempt(data):
+    killer = _KillAfterEpoch([1, None, None])
     result = train_model(TINY, data, epochs=6, patience=None, seed=3, threads=1,
                          callbacks=[killer])
-    assert (result.restarts, result.collapsed_epoch, result.epochs_run) == (0, 2, 2)
-    assert result.best_epoch == 1
-    # The model handed back is epoch 1's, alive, not the dead one.
+    first_best = killer.live_valid[0][0]  # attempt 1: epoch 1 live, dead at the end of it
+    assert result.restarts == 1 and len(killer.live_valid) == 2
+    assert result.best_valid_mse == pytest.approx(min(first_best, *killer.live_valid[1]))
+    assert result.best_valid_mse < first_best  # six live epochs beat one here
+    assert result.collapsed_epoch is None and result.epochs_run == 6
     assert np.std(evaluate(result.model, data, "valid").predictions_z) > 1e-3
+
+
+def test_when_every_attempt_dies_the_best_live_epoch_of_all_is_kept(data, tmp_path):
+    import keras
+
+    # Attempt 1 learns for 4 epochs before dying, the others die after 1 (or 2) epochs, so
+    # the kept epoch (and the checkpoint) comes from the first attempt although later
+    # attempts ran after it.
+    killer = _KillAfterEpoch([4, 1, 2])
+    result = train_model(TINY, data, epochs=8, patience=None, seed=3, threads=1,
+                         learning_rate=TINY_LEARNING_RATE, callbacks=[killer],
+                         checkpoint_path=tmp_path / "model.keras")
+    assert result.restarts == MAX_COLLAPSE_RESTARTS == len(killer.live_valid) - 1
+    best_per_attempt = [min(attempt) for attempt in killer.live_valid]
+    assert result.best_valid_mse == pytest.approx(min(best_per_attempt))
+    assert int(np.argmin(best_per_attempt)) == 0
+    assert result.collapsed_epoch == 5 and result.epochs_run == 5
+    live = evaluate(result.model, data, "valid").predictions_z
+    assert np.std(live) > 1e-3
+    saved = keras.models.load_model(tmp_path / "model.keras", compile=False)
+    np.testing.assert_allclose(evaluate(saved, data, "valid", hparams=TINY).predictions_z,
+                               live, atol=1e-5)
 
 
 def test_probe_predictions_in_batches_equal_one_call(data):

@@ -53,6 +53,10 @@ PREDICT_BATCH_SIZE = 128
 COLLAPSED_OUTPUT_STD = 1e-6
 # Training genes used to centre the initial output and to watch for collapse.
 PROBE_GENES = 512
+# Of those, the genes whose predictions are checked after every epoch: a constant output is
+# constant on any genes, and one batch of them costs a quarter of the 512 (on the demo's
+# networks the 512-gene check took ~15 % of an epoch).
+COLLAPSE_PROBE_GENES = PREDICT_BATCH_SIZE
 MAX_COLLAPSE_RESTARTS = 2
 
 
@@ -349,8 +353,8 @@ class TrainingResult:
     genes_per_s: float
     checkpoint_path: str | None = None
     hparams: dict = field(default_factory=dict)
-    restarts: int = 0  # fresh initialisations after a collapse before any useful epoch
-    collapsed_epoch: int | None = None  # the run kept stopped here: output constant
+    restarts: int = 0  # fresh initialisations after a collapsed (dead) attempt
+    collapsed_epoch: int | None = None  # the kept attempt stopped here: output constant
 
     def history_frame(self) -> pd.DataFrame:
         return pd.DataFrame([vars(record) for record in self.history],
@@ -381,8 +385,11 @@ def _best_epoch_callback_class():
         """
 
         def __init__(self, patience: int | None, checkpoint_path: str | None,
-                     export=lambda model: model, probe_inputs=None):
+                     export=lambda model: model, probe_inputs=None,
+                     checkpoint_below: float = math.inf):
             super().__init__()
+            # Only epochs better than this reach the checkpoint (an earlier attempt's best).
+            self.checkpoint_below = checkpoint_below
             self.export = export  # what the checkpoint holds: the plain form of a fused model
             self.probe_inputs = probe_inputs  # training genes watched for a collapsed output
             self.collapsed_epoch: int | None = None
@@ -439,7 +446,7 @@ def _best_epoch_callback_class():
         def _remember_best(self, record: EpochRecord) -> None:
             self.best_valid_mse, self.best_epoch = record.valid_mse, record.epoch
             self.best_weights = self.model.get_weights()
-            if self.checkpoint_path:
+            if self.checkpoint_path and record.valid_mse < self.checkpoint_below:
                 _save_model_atomically(self.export(self.model), self.checkpoint_path)
 
     return BestEpochTracker
@@ -534,9 +541,10 @@ def train_model(
     weights; `checkpoint_path` (.keras) is rewritten atomically at every new best epoch.
     Before the first step the output bias is set so the mean prediction on PROBE_GENES
     training genes equals their mean label (`centre_output_bias`). If the output becomes the
-    same for every gene (a dead network, which cannot recover), training stops and keeps the
-    best earlier epoch; if that happened before any useful epoch, training restarts from a
-    new initialisation (seed derived from `seed`), at most MAX_COLLAPSE_RESTARTS times.
+    same for every gene (a dead network, which cannot recover), the attempt stops and training
+    restarts from a new initialisation (seed derived from `seed`), at most
+    MAX_COLLAPSE_RESTARTS times; the result (and the checkpoint) is the best epoch of the
+    attempt with the lowest validation MSE, its `history` that attempt's epochs.
     fused_first_block trains the first conv block as `xpressoflow.fused.OneHotConvPool`
     (same function and gradient, ~2x faster steps on CPU for large blocks such as the
     paper's; docs/performance.md); None decides by `fused.fusion_pays_off`. The returned
@@ -566,6 +574,8 @@ def train_model(
         return plain_models[0]
 
     started = time.perf_counter()
+    kept = None  # the tracker of the attempt with the lowest validation MSE so far
+    epochs_trained = 0
     for restarts in range(MAX_COLLAPSE_RESTARTS + 1):
         attempt_seed = seed if restarts == 0 else derived_seed(seed, restarts)
         seed_everything(attempt_seed)
@@ -573,33 +583,38 @@ def train_model(
         compile_model(model, learning_rate, jit_compile)
         train_batches = _dataset_for(feed, data, "train", hp["batch_size"],
                                      shuffle_seed=attempt_seed, shift_bp=shift_bp)
-        probe_inputs = centre_output_bias(model, feed, data, attempt_seed)
+        probe_inputs = {name: values[:COLLAPSE_PROBE_GENES] for name, values in
+                        centre_output_bias(model, feed, data, attempt_seed).items()}
         tracker = _best_epoch_callback_class()(
             patience, str(checkpoint_path) if checkpoint_path else None, plain_form,
-            probe_inputs)
+            probe_inputs, checkpoint_below=kept.best_valid_mse if kept else math.inf)
         # shuffle=False: the tf.data pipeline shuffles (seeded); Keras cannot shuffle a Dataset.
         model.fit(train_batches, validation_data=valid_batches, epochs=int(epochs),
                   shuffle=False, callbacks=[tracker, *callbacks], verbose=verbose)
-        if tracker.collapsed_epoch is None or tracker.live_epochs:
+        epochs_trained += len(tracker.history)
+        if tracker.non_finite_epoch is not None:
+            raise NonFiniteLoss(tracker.non_finite_epoch)
+        if kept is None or tracker.best_valid_mse < kept.best_valid_mse:
+            kept = tracker
+        if tracker.collapsed_epoch is None or restarts == MAX_COLLAPSE_RESTARTS:
             break
         log.warning("%s (seed %d): output constant for every gene after epoch %d; "
                     "restarting from a new initialisation (%d of %d)", model.name,
                     attempt_seed, tracker.collapsed_epoch, restarts + 1, MAX_COLLAPSE_RESTARTS)
     wall_time_s = time.perf_counter() - started
 
-    if tracker.non_finite_epoch is not None:
-        raise NonFiniteLoss(tracker.non_finite_epoch)
-    if tracker.best_weights is not None:
-        model.set_weights(tracker.best_weights)
+    if kept.best_weights is not None:  # every attempt has the same architecture
+        model.set_weights(kept.best_weights)
     model = plain_form(model)
-    epochs_run = len(tracker.history)
+    epochs_run = len(kept.history)
     result = TrainingResult(
-        model=model, history=tracker.history, best_epoch=tracker.best_epoch,
-        best_valid_mse=tracker.best_valid_mse, epochs_run=epochs_run,
-        stopped_early=tracker.stopped_early, wall_time_s=wall_time_s,
-        genes_per_s=len(data.train) * epochs_run / wall_time_s if wall_time_s > 0 else math.nan,
+        model=model, history=kept.history, best_epoch=kept.best_epoch,
+        best_valid_mse=kept.best_valid_mse, epochs_run=epochs_run,
+        stopped_early=kept.stopped_early, wall_time_s=wall_time_s,
+        genes_per_s=len(data.train) * epochs_trained / wall_time_s if wall_time_s > 0
+        else math.nan,
         checkpoint_path=str(checkpoint_path) if checkpoint_path else None, hparams=hp,
-        restarts=restarts, collapsed_epoch=tracker.collapsed_epoch)
+        restarts=restarts, collapsed_epoch=kept.collapsed_epoch)
     if history_path:
         write_history(result, history_path)
     log.info("trained %s: best epoch %d of %d, validation MSE %.4f, %.0f genes/s",
