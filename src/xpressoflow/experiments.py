@@ -261,6 +261,7 @@ def demo_checks(test_predictions: dict[str, str | os.PathLike], truth_dir, searc
     ratio >= 0.9; search: best search loss < manual loss, i.e. ratio < 1).
     """
     from xpressoflow.demo.truth import DATASETS as TRUTH_COLUMNS
+    from xpressoflow.demo.truth import read_truth_genes
 
     truth_dir = Path(truth_dir)
     ceilings = pd.read_csv(truth_dir / "ceilings.tsv", sep="\t").set_index("dataset")
@@ -269,8 +270,7 @@ def demo_checks(test_predictions: dict[str, str | os.PathLike], truth_dir, searc
     for dataset, path in test_predictions.items():
         species = TRUTH_COLUMNS[dataset][0]
         if species not in truths:
-            truths[species] = pd.read_csv(truth_dir / f"{species}_genes.tsv", sep="\t",
-                                          index_col="gene_id")
+            truths[species] = read_truth_genes(truth_dir, species)
         rows += _ceiling_checks(dataset, pd.read_csv(path, sep="\t"), truths[species],
                                 float(ceilings.loc[dataset, "r2_ceiling"]))
     if search_trials and manual_result_json:  # no search when train.architecture is named

@@ -10,7 +10,6 @@ as a control, far from every planted window (where it adds nothing).
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -39,19 +38,22 @@ def insert_site(arrays: SplitArrays, flank_bp: int, site: str, position_bp: int)
 
 
 def insertion_effect_log10(model, arrays: SplitArrays, flank_bp: int, label_std: float,
-                           site: str, position_bp: int, hparams: dict | None = None) -> np.ndarray:
+                           site: str, position_bp: int, hparams: dict | None = None,
+                           baseline_z: np.ndarray | None = None) -> np.ndarray:
     """Per gene: prediction with `site` inserted at position_bp minus without, in log10 units.
 
+    baseline_z: the predictions (z units) of `arrays` as they are, if already at hand.
     Raises ValueError when the site is not inside the model's window (it could not matter).
     """
-    feed = ModelFeed.of_hparams(hparams) if hparams is not None else ModelFeed.of_model(model)
+    feed = ModelFeed.of(model, hparams)
     if feed.window is None:
         raise ValueError("the model has no promoter input")
     upstream_bp, downstream_bp = feed.window
     if not upstream_bp <= position_bp <= downstream_bp - len(site):
         raise ValueError(f"site at {position_bp} bp is outside the model's window "
                          f"{upstream_bp}..{downstream_bp}")
-    before = predict_arrays(model, arrays, flank_bp, hparams)
+    before = (predict_arrays(model, arrays, flank_bp, hparams) if baseline_z is None
+              else baseline_z)
     after = predict_arrays(model, insert_site(arrays, flank_bp, site, position_bp), flank_bp,
                            hparams)
     return (after - before) * label_std
@@ -85,14 +87,14 @@ def planted_motif_effects(model, data: TrainingData, truth: pd.DataFrame, split:
     from .demo.planted import MOTIFS
 
     arrays = data.split(split)
-    feed = ModelFeed.of_hparams(hparams) if hparams is not None else ModelFeed.of_model(model)
+    feed = ModelFeed.of(model, hparams)
+    baseline_z = predict_arrays(model, arrays, data.flank_bp, hparams)  # once for all motifs
     windows = [motif.window_bp for motif in MOTIFS]
     rows = []
     for motif in MOTIFS:
         counts = truth.loc[arrays.gene_ids, f"motif_{motif.name}_count"].to_numpy()
         without = np.flatnonzero(counts == 0)
-        genes = SplitArrays(arrays.promoter_codes[without], arrays.half_life_features[without],
-                            arrays.labels_z[without], arrays.gene_ids[without])
+        genes = arrays.take(without)
         site_bp = len(motif.consensus)
         centre = (motif.window_bp[0] + motif.window_bp[1]) // 2 - site_bp // 2
         placements = [("planted_window", centre, motif.weight_log10_per_site)]
@@ -102,7 +104,8 @@ def planted_motif_effects(model, data: TrainingData, truth: pd.DataFrame, split:
             log.warning("%s: no control placement: %s", motif.name, error)
         for placement, position_bp, planted in placements:
             effects = insertion_effect_log10(model, genes, data.flank_bp, data.label_std,
-                                             motif.consensus, position_bp, hparams)
+                                             motif.consensus, position_bp, hparams,
+                                             baseline_z[without])
             rows.append({"motif": motif.name, "consensus": motif.consensus,
                          "placement": placement, "position_bp": position_bp,
                          "n_genes": len(without), "learned_log10": float(np.mean(effects)),
@@ -116,13 +119,12 @@ def demo_planted_motif_effects(model_path, dataset_h5, hparams_json, truth_dir, 
                                out_tsv) -> pd.DataFrame:
     """planted_motif_effects of a trained demo model on its data set's test genes -> out_tsv."""
     from .demo.truth import DATASETS as TRUTH_COLUMNS
+    from .demo.truth import read_truth_genes
     from .experiments import load_training_data
     from .io import read_json
     from .predict import load_model
 
-    species = TRUTH_COLUMNS[dataset][0]
-    truth = pd.read_csv(Path(truth_dir) / f"{species}_genes.tsv", sep="\t",
-                        index_col="gene_id")
+    truth = read_truth_genes(truth_dir, TRUTH_COLUMNS[dataset][0])
     table = planted_motif_effects(load_model(model_path), load_training_data(dataset_h5),
                                   truth, "test", read_json(hparams_json)["hparams"])
     table.insert(0, "dataset", dataset)

@@ -244,6 +244,8 @@ def make_dataset(
     shift_bp = int(shift_bp)
     if shift_bp < 0 or (shift_bp and shuffle_seed is None):
         raise ValueError("shift_bp must be >= 0 and is only for shuffled training batches")
+    if window is None:
+        shift_bp = 0  # no promoter input: nothing to shift
     n_genes = len(split)
     tensors = {}
     # tf.data runs on the CPU; pinning the source arrays there keeps them out of GPU memory.
@@ -319,13 +321,17 @@ class ModelFeed:
                              "its name; pass hparams")
         return cls(window, has_half_life)
 
+    @classmethod
+    def of(cls, model, hparams: dict | None = None) -> ModelFeed:
+        """From `hparams` when given (they name the window exactly), else from the model."""
+        return cls.of_hparams(hparams) if hparams is not None else cls.of_model(model)
+
 
 def _dataset_for(feed: ModelFeed, data: TrainingData, split_name: str, batch_size: int,
                  shuffle_seed: int | None = None, with_labels: bool = True, shift_bp: int = 0):
     return make_dataset(data.split(split_name), data.flank_bp, window=feed.window,
                         use_half_life=feed.use_half_life, batch_size=batch_size,
-                        shuffle_seed=shuffle_seed, with_labels=with_labels,
-                        shift_bp=shift_bp if feed.window is not None else 0)
+                        shuffle_seed=shuffle_seed, with_labels=with_labels, shift_bp=shift_bp)
 
 
 # --------------------------------------------------------------------------- training loop
@@ -664,7 +670,7 @@ def predict_arrays(model, arrays: SplitArrays, flank_bp: int, hparams: dict | No
                    batch_size: int = PREDICT_BATCH_SIZE) -> np.ndarray:
     """Predictions in z units for every gene of `arrays` (stored ±flank_bp windows), in order;
     the model's window and inputs come from `hparams`, else from the model itself."""
-    feed = ModelFeed.of_hparams(hparams) if hparams is not None else ModelFeed.of_model(model)
+    feed = ModelFeed.of(model, hparams)
     batches = make_dataset(arrays, flank_bp, window=feed.window,
                            use_half_life=feed.use_half_life, batch_size=batch_size,
                            with_labels=False)

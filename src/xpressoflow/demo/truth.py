@@ -21,6 +21,11 @@ DATASETS = {
 }
 
 
+def read_truth_genes(truth_dir: str | Path, species: str) -> pd.DataFrame:
+    """truth/<species>_genes.tsv (as `write_truth` writes it), indexed by gene_id."""
+    return pd.read_csv(Path(truth_dir) / f"{species}_genes.tsv", sep="\t", index_col="gene_id")
+
+
 def passes_paper_filters(truth: pd.DataFrame) -> pd.Series:
     """Protein-coding, not on chrY, not a histone gene (the paper's gene filters)."""
     return (
