@@ -141,6 +141,7 @@ def demo_check_inputs(wildcards):
         "predictions": expand(
             "results/{dataset}/test_predictions.tsv", dataset=DATASETS
         ),
+        "datasets": expand("results/{dataset}/dataset.h5", dataset=DATASETS),
         "truth": "resources/demo/truth",
         "trials": search.get("trials", []),
         "manual": search.get("manual", []),

@@ -279,3 +279,44 @@ def test_sure_activity_tracks_promoter_strength(demo):
         activity.append(handle.stats(f"chr{chrom}", int(tss) - 500, int(tss) + 500)[0] or 0.0)
     rho, _ = stats.spearmanr(activity, genes["observed_median_log10"])
     assert rho > 0.3
+
+
+def test_planted_input_features_give_the_median_signal_with_the_planted_weights(demo):
+    """The median signal is the planted affine function of planted_input_features (the columns
+    the demo's regression reference fits), read back from the written truth table."""
+    from xpressoflow.demo import planted
+    from xpressoflow.demo.expression import planted_input_features
+
+    for species in ("human", "mouse"):
+        genes = _truth(demo, species)
+        coding = genes[genes["biotype"] == "protein_coding"]
+        features = planted_input_features(coding)
+        weights = {"cpg_density": planted.CPG_WEIGHT_LOG10_PER_CPG_PER_BP}
+        offset = -planted.CPG_WEIGHT_LOG10_PER_CPG_PER_BP * planted.CPG_CENTER_PER_BP
+        for motif in planted.MOTIFS:
+            weights[f"{motif.name}_sites"] = motif.weight_log10_per_site
+        for name, _, center, scale, weight in planted.HALF_LIFE_FEATURES:
+            weights[name] = weight / scale
+            offset -= weight * center / scale
+        assert list(features.columns) == list(weights), species
+        rebuilt = features.to_numpy() @ np.array(list(weights.values())) + offset
+        expected = coding["signal_log10"] - coding["intercept"]
+        # the truth table stores 6 significant digits
+        np.testing.assert_allclose(rebuilt, expected, atol=2e-4, err_msg=species)
+
+
+def test_planted_input_features_cap_sites_and_fill_missing_half_life_features():
+    from xpressoflow.demo import planted
+    from xpressoflow.demo.expression import planted_input_features
+
+    gene = {"cpg_density": 0.07}
+    for motif in planted.MOTIFS:
+        gene[f"motif_{motif.name}_count"] = motif.max_sites_counted + 2
+    for name, *_ in planted.HALF_LIFE_FEATURES:
+        gene[name] = np.nan
+    features = planted_input_features(pd.DataFrame([gene], index=["G1"])).loc["G1"]
+    for motif in planted.MOTIFS:
+        assert features[f"{motif.name}_sites"] == motif.max_sites_counted
+    for name, _, center, _, _ in planted.HALF_LIFE_FEATURES:
+        assert features[name] == center
+    assert features["cpg_density"] == 0.07

@@ -165,8 +165,13 @@ def test_demo_checks_read_the_run_against_the_planted_truth(finished_run):
     """results/demo_checks.tsv: each number recomputed here from the files it summarises."""
     import json
 
+    import h5py
     import numpy as np
     import pandas as pd
+    import statsmodels.api as sm
+
+    from xpressoflow.dataset import TEST, TRAIN
+    from xpressoflow.demo.expression import planted_input_features
 
     checks = pd.read_csv(finished_run / "results" / "demo_checks.tsv", sep="\t")
     truth_dir = finished_run / "resources" / "demo" / "truth"
@@ -192,6 +197,20 @@ def test_demo_checks_read_the_run_against_the_planted_truth(finished_run):
             truth_r2, abs=1e-4)
         for _, row in rows.iterrows():
             assert row["met"] == (row["value"] / row["reference"] >= 0.9)
+        # the regression reference: OLS on the planted input features, training genes only
+        regression = checks[(checks["dataset"] == dataset) & (
+            checks["check"] == "planted_feature_regression_r2_vs_planted_ceiling")].iloc[0]
+        with h5py.File(finished_run / "results" / dataset / "dataset.h5", "r") as h5:
+            role = h5["splits/holdout/role"][:]
+            gene_ids = h5["gene_id"].asstr()[:]
+            labels = h5["expression_log10"][:]
+        features = sm.add_constant(planted_input_features(truth).loc[gene_ids].to_numpy())
+        fit = sm.OLS(labels[role == TRAIN], features[role == TRAIN]).fit()
+        expected = np.corrcoef(fit.predict(features[role == TEST]), labels[role == TEST])[0, 1]
+        assert regression["value"] == pytest.approx(expected**2, abs=1e-4)
+        assert regression["n"] == (role == TEST).sum() == len(predictions)
+        assert regression["reference"] == pytest.approx(ceilings.loc[dataset, "r2_ceiling"],
+                                                        abs=1e-4)
     search = checks[checks["check"] == "search_best_vs_manual_valid_mse"].iloc[0]
     search_dir = finished_run / "results" / "human" / "search"
     trials = pd.concat(pd.read_csv(path, sep="\t")

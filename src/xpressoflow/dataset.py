@@ -177,6 +177,17 @@ def load_split(path: str | os.PathLike, split: str = "holdout") -> dict:
     return out
 
 
+def read_split_labels(path: str | os.PathLike, split: str = "holdout") -> pd.DataFrame:
+    """gene_id, role (TRAIN/VALID/TEST) and expression_log10 of one split, without the
+    promoter codes (for checks that need the genes and labels only)."""
+    with h5py.File(path, "r") as h5:
+        return pd.DataFrame({
+            "gene_id": h5["gene_id"].asstr()[:],
+            "role": h5[f"splits/{split}/role"][:],
+            "expression_log10": h5["expression_log10"][:],
+        })
+
+
 def labels_to_log10(labels_z: np.ndarray, split_arrays: dict) -> np.ndarray:
     """z-scored predictions -> log10(expression + 0.1) with the split's training statistics."""
     return np.asarray(labels_z) * split_arrays["label_std"] + split_arrays["label_mean"]

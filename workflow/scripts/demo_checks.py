@@ -1,4 +1,5 @@
-"""The demo's proof table (rule demo_checks): test r2 vs the planted ceilings, search vs manual."""
+"""The demo's proof table (rule demo_checks): test r2 and a regression on the planted features vs
+the planted ceilings, search vs manual."""
 
 from xpressoflow.experiments import demo_checks
 from xpressoflow.logs import redirect_output_to_log
@@ -8,6 +9,7 @@ def main(smk) -> None:
     with redirect_output_to_log(smk.log[0]):
         table = demo_checks(
             dict(zip(smk.params.datasets, smk.input.predictions, strict=True)),
+            dict(zip(smk.params.datasets, smk.input.datasets, strict=True)),
             smk.input.truth,
             list(smk.input.trials),
             smk.input.manual,

@@ -57,12 +57,38 @@ def _transform(values: np.ndarray, transform: str) -> np.ndarray:
     return np.log10(values + 0.1) if transform.startswith("log10") else values
 
 
+def counted_motif_sites(truth: pd.DataFrame, motif) -> pd.Series:
+    """Sites of `motif` in its window, capped at the number that counts."""
+    return np.minimum(truth[f"motif_{motif.name}_count"], motif.max_sites_counted)
+
+
+def half_life_feature_value(truth: pd.DataFrame, name: str, transform: str,
+                            center: float) -> np.ndarray:
+    """A half-life feature on the scale its effect is linear in (missing -> the centre)."""
+    values = _transform(truth[name].to_numpy(dtype=float), transform)
+    return np.nan_to_num(values, nan=center)
+
+
+def planted_input_features(truth: pd.DataFrame) -> pd.DataFrame:
+    """Per gene, every planted quantity a model sees through its inputs (promoter sequence and
+    half-life features), on the scale the planted effect is linear in: CpG density, counted
+    motif sites, transformed half-life features. The median signals are an affine function of
+    these columns (for protein-coding genes); cell-line signals add effects they do not hold.
+    """
+    columns = {"cpg_density": truth["cpg_density"].to_numpy(dtype=float)}
+    for motif in MOTIFS:
+        columns[f"{motif.name}_sites"] = counted_motif_sites(truth, motif).to_numpy(dtype=float)
+    for name, transform, center, _, _ in HALF_LIFE_FEATURES:
+        columns[name] = half_life_feature_value(truth, name, transform, center)
+    return pd.DataFrame(columns, index=truth.index)
+
+
 def promoter_effects(truth: pd.DataFrame) -> pd.DataFrame:
     """CpG and motif effects from the measured promoter features."""
     cpg_effect = CPG_WEIGHT_LOG10_PER_CPG_PER_BP * (truth["cpg_density"] - CPG_CENTER_PER_BP)
     motif_effect = np.zeros(len(truth))
     for motif in MOTIFS:
-        counted = np.minimum(truth[f"motif_{motif.name}_count"], motif.max_sites_counted)
+        counted = counted_motif_sites(truth, motif)
         motif_effect = motif_effect + motif.weight_log10_per_site * counted
     return pd.DataFrame(
         {
@@ -78,8 +104,8 @@ def half_life_effect(truth: pd.DataFrame) -> np.ndarray:
     """Linear effect of the eight half-life features (0 for non-coding genes)."""
     effect = np.zeros(len(truth))
     for name, transform, center, scale, weight in HALF_LIFE_FEATURES:
-        values = _transform(truth[name].to_numpy(dtype=float), transform)
-        effect += weight * (np.nan_to_num(values, nan=center) - center) / scale
+        values = half_life_feature_value(truth, name, transform, center)
+        effect += weight * (values - center) / scale
     return np.where(truth["biotype"] == "protein_coding", effect, 0.0)
 
 
