@@ -206,6 +206,17 @@ def test_window_that_shift_augmentation_pushes_past_the_flank_is_a_recorded_fail
     assert record["status"] == "fail" and "shifted by up to" in record["reason"]
 
 
+def test_trial_records_carry_their_shift_augmentation(tmp_path, data):
+    record = run_trial(_params(_hparams([10])), data, 1, shift_bp=3,
+                       result_path=tmp_path / "r000_t00.json")
+    assert record["shift_augment_bp"] == 3
+    table = merge_round(tmp_path / "trials.tsv", [tmp_path / "r000_t00.json"])
+    assert read_trials(tmp_path / "trials.tsv").loc[0, "shift_augment_bp"] == 3
+    # tables written before the column existed were searched without shift augmentation
+    table.drop(columns="shift_augment_bp").to_csv(tmp_path / "old.tsv", sep="\t", index=False)
+    assert read_trials(tmp_path / "old.tsv").loc[0, "shift_augment_bp"] == 0
+
+
 def test_out_of_memory_is_a_recorded_failure(data, monkeypatch):
     import tensorflow as tf
 

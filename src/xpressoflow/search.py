@@ -48,7 +48,8 @@ ALGORITHMS = ("tpe", "anneal", "random")
 MAX_TRIALS_PER_ROUND = 1000
 STATUS_OK, STATUS_FAIL = "ok", "fail"
 TRIAL_COLUMNS = ["trial_id", "round", "position", "tid", "algo", "status", "loss", "best_epoch",
-                 "epochs_run", "restarts", "time_s", "reason", "hparams", "hyperopt_vals"]
+                 "epochs_run", "restarts", "shift_augment_bp", "time_s", "reason", "hparams",
+                 "hyperopt_vals"]
 
 
 # --------------------------------------------------------------------------- ids and seeds
@@ -82,9 +83,11 @@ def read_trials(trials_tsv: str | os.PathLike | None) -> pd.DataFrame:
 
 
 def _with_trial_columns(table: pd.DataFrame) -> pd.DataFrame:
-    """TRIAL_COLUMNS in order; tables and records written before `restarts` existed get 0."""
-    if "restarts" not in table.columns:
-        table = table.assign(restarts=0)
+    """TRIAL_COLUMNS in order; tables and records written before `restarts` or
+    `shift_augment_bp` existed get 0 (no restarts and no shift augmentation then)."""
+    for column in ("restarts", "shift_augment_bp"):
+        if column not in table.columns:
+            table = table.assign(**{column: 0})
     return table[TRIAL_COLUMNS]
 
 
@@ -273,7 +276,7 @@ def run_trial(
     record = {"trial_id": params["trial_id"], "round": params["round"],
               "position": params["position"], "tid": params["tid"], "algo": params["algo"],
               "status": STATUS_OK, "loss": math.nan, "best_epoch": 0, "epochs_run": 0,
-              "restarts": 0, "time_s": 0.0, "reason": "",
+              "restarts": 0, "shift_augment_bp": int(shift_bp), "time_s": 0.0, "reason": "",
               "hparams": json.dumps(params["hparams"], sort_keys=True),
               "hyperopt_vals": json.dumps(params["hyperopt_vals"], sort_keys=True)}
     started = time.perf_counter()
