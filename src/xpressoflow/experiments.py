@@ -280,8 +280,8 @@ def planted_feature_regression_r2(genes: pd.DataFrame, features: pd.DataFrame) -
 def _planted_feature_regression_check(dataset: str, genes: pd.DataFrame, truth: pd.DataFrame,
                                       ceiling_all_genes: float) -> dict:
     """The ceiling target for a linear model on the exact planted input features (CpG density,
-    counted motif sites, half-life features) fitted on this split's training genes: how much of
-    the ceiling any model of these inputs can expect to reach with these genes."""
+    counted motif sites, half-life features) fitted on this split's training genes: the
+    reference for a model that must find those features itself in the same genes."""
     from xpressoflow.demo.expression import planted_input_features
 
     r2 = planted_feature_regression_r2(genes, planted_input_features(truth))
